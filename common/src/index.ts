@@ -1,0 +1,13 @@
+export { ConfigError } from './config-error.js';
+export {
+  readChoice,
+  readInteger,
+  readLogLevel,
+  readOptionalString,
+  readPort,
+  readRequiredString,
+  readString,
+  type Env,
+  type LogLevel,
+} from './env.js';
+export { createLogger, type LoggerOptions } from './logger.js';
