@@ -98,7 +98,10 @@ async function tryContainer(options: TestRedisOptions): Promise<TestRedis> {
   const command = ['redis-server', '--save', '', '--appendonly', 'no'];
   for (const line of options.config ?? []) command.push(...line.split(' ').map(toArg));
 
-  let container = await new GenericContainer(image).withCommand(command).withExposedPorts(6379).start();
+  let container = await new GenericContainer(image)
+    .withCommand(command)
+    .withExposedPorts(6379)
+    .start();
   const host = '127.0.0.1';
   const port = container.getMappedPort(6379);
 

@@ -50,7 +50,10 @@ export function readChoice<T extends string>(
 ): T {
   const raw = readString(env, name, fallback);
   if (!(choices as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `expected one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      name,
+      `expected one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
   }
   return raw as T;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, readChoice, readInteger, readPort, readRequiredString } from '../src/index.js';
+import {
+  ConfigError,
+  readChoice,
+  readInteger,
+  readPort,
+  readRequiredString,
+} from '../src/index.js';
 
 describe('environment readers', () => {
   it('should use the fallback when a variable is unset or empty', () => {

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+import type { LinePrinter } from './log-format.js';
+
+export interface ContainerSpec {
+  name: string;
+  entryPoint: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * One container of the pod as a local child process. Children get their own
+ * process group, so a Ctrl-C at the terminal reaches only the runner, which
+ * then stops them in the pod's order rather than all at once.
+ */
+export class ContainerProcess {
+  readonly name: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(spec: ContainerSpec, print: LinePrinter, write: (line: string) => void) {
+    this.name = spec.name;
+    this.child = spawn(process.execPath, [spec.entryPoint], {
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.exited = once(this.child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => write(print(line)));
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGTERM, then SIGKILL when the grace period runs out, as the kubelet does. */
+  async stop(graceMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.running) this.child.kill('SIGTERM');
+
+    const timer = setTimeout(() => {
+      if (this.running) this.child.kill('SIGKILL');
+    }, graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

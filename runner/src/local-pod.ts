@@ -1,0 +1,122 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { generateWebRedisPassword, type RunnerConfig } from './config.js';
+import { ContainerProcess } from './container-process.js';
+import { freePort } from './free-port.js';
+import { createLinePrinter } from './log-format.js';
+import { entryPoint } from './paths.js';
+import { waitForReady } from './readiness.js';
+
+const LOOPBACK = '127.0.0.1';
+const STOP_GRACE_MS = 15_000;
+const READY_TIMEOUT_MS = 30_000;
+
+export interface LocalPodOptions {
+  config: RunnerConfig;
+  write: (line: string) => void;
+  /** Inherited environment, without anything a child should not see. */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+/**
+ * The pod as three local processes wired the way Kubernetes wires them: one
+ * loopback shared by all, the Secret directory given only to the secret
+ * sidecar, and a log directory shared by web (writer) and the log sidecar.
+ */
+export class LocalPod {
+  private readonly containers: ContainerProcess[] = [];
+  private readonly abort = new AbortController();
+  private readonly options: LocalPodOptions;
+
+  constructor(options: LocalPodOptions) {
+    this.options = options;
+  }
+
+  /** Starts the containers in the pod's order and resolves once web is ready. */
+  async start(): Promise<void> {
+    const { config } = this.options;
+    const logDir = join(config.runDir, 'logs');
+    const stateDir = join(config.runDir, 'log-sidecar-state');
+    await mkdir(logDir, { recursive: true });
+    await mkdir(stateDir, { recursive: true });
+
+    const redisPort = config.redisPort ?? (await freePort(LOOPBACK));
+    const secretHealthPort = config.secretHealthPort ?? (await freePort(LOOPBACK));
+    const logHealthPort = config.logHealthPort ?? (await freePort(LOOPBACK));
+    const webRedisPassword = generateWebRedisPassword();
+
+    this.launch('secret-sidecar', {
+      REDIS_SERVER: config.redisServer,
+      REDIS_BIND: LOOPBACK,
+      REDIS_PORT: String(redisPort),
+      SECRET_DIR: config.secretDir,
+      WEB_REDIS_USER: 'web',
+      WEB_REDIS_PASSWORD: webRedisPassword,
+      HEALTH_HOST: LOOPBACK,
+      HEALTH_PORT: String(secretHealthPort),
+    });
+    await this.waitFor('secret-sidecar', `http://${LOOPBACK}:${secretHealthPort}/readyz`);
+
+    this.launch('log-sidecar', {
+      LOG_DIR: logDir,
+      STATE_DIR: stateDir,
+      HEALTH_HOST: LOOPBACK,
+      HEALTH_PORT: String(logHealthPort),
+      CONTAINER_NAME: 'log-sidecar',
+    });
+
+    this.launch('web', {
+      HOST: LOOPBACK,
+      PORT: String(config.webPort),
+      REDIS_URL: `redis://${LOOPBACK}:${redisPort}`,
+      REDIS_USERNAME: 'web',
+      REDIS_PASSWORD: webRedisPassword,
+      LOG_FILE: join(logDir, 'web.log'),
+    });
+    await this.waitFor('web', `http://${LOOPBACK}:${config.webPort}/readyz`);
+  }
+
+  /** Resolves with the first container that exits on its own. */
+  firstExit(): Promise<{ name: string; code: number | null; signal: string | null }> {
+    return Promise.race(
+      this.containers.map(async (container) => ({
+        name: container.name,
+        ...(await container.exited),
+      })),
+    );
+  }
+
+  /**
+   * Stops the containers in reverse start order, as the kubelet stops native
+   * sidecars: web first, so its last log lines are on disk before the log
+   * sidecar drains them, and Redis last. Returns true when all exited with 0.
+   */
+  async stop(): Promise<boolean> {
+    this.abort.abort();
+
+    let clean = true;
+    for (const container of [...this.containers].reverse()) {
+      const { code, signal } = await container.stop(STOP_GRACE_MS);
+      if (code !== 0) clean = false;
+      this.options.write(`runner      | ${container.name} stopped (${signal ?? `exit ${code}`})`);
+    }
+    return clean;
+  }
+
+  pids(): number[] {
+    return this.containers.flatMap((container) => (container.pid ? [container.pid] : []));
+  }
+
+  private launch(name: string, env: Record<string, string>): void {
+    const { baseEnv, config, write } = this.options;
+    const print = createLinePrinter(name, this.containers.length, config.colour);
+    const spec = { name, entryPoint: entryPoint(name), env: { ...baseEnv, ...env } };
+    this.containers.push(new ContainerProcess(spec, print, write));
+  }
+
+  private async waitFor(name: string, url: string): Promise<void> {
+    const ready = await waitForReady(url, READY_TIMEOUT_MS, this.abort.signal);
+    if (!ready) throw new Error(`${name} did not become ready within ${READY_TIMEOUT_MS / 1000} s`);
+  }
+}
