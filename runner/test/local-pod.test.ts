@@ -109,7 +109,9 @@ describe('local pod runner', () => {
       (line) => line.startsWith('log-sidecar') && line.includes(requestId),
       10_000,
     );
-    expect(await processesMarkedWith(marker)).toHaveLength(4);
+    const podProcesses = await processesMarkedWith(marker);
+    // The runner, its three containers and the Redis that the secret sidecar owns.
+    expect(podProcesses).toHaveLength(5);
 
     runner.child.kill('SIGINT');
     const [code] = await once(runner.child, 'exit');
