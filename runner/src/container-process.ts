@@ -8,6 +8,7 @@ export interface ContainerSpec {
   name: string;
   entryPoint: string;
   env: NodeJS.ProcessEnv;
+  quiet: boolean;
 }
 
 /**
@@ -24,7 +25,7 @@ export class ContainerProcess {
     this.name = spec.name;
     this.child = spawn(process.execPath, [spec.entryPoint], {
       env: spec.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: spec.quiet ? 'ignore' : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     this.exited = once(this.child, 'exit').then(([code, signal]) => ({

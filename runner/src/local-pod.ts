@@ -17,6 +17,8 @@ export interface LocalPodOptions {
   write: (line: string) => void;
   /** Inherited environment, without anything a child should not see. */
   baseEnv: NodeJS.ProcessEnv;
+  /** Discard the containers' output (benchmarks), rather than printing it. */
+  quiet?: boolean;
 }
 
 /**
@@ -104,14 +106,19 @@ export class LocalPod {
     return clean;
   }
 
-  pids(): number[] {
-    return this.containers.flatMap((container) => (container.pid ? [container.pid] : []));
+  pidOf(name: string): number | undefined {
+    return this.containers.find((container) => container.name === name)?.pid;
   }
 
   private launch(name: string, env: Record<string, string>): void {
     const { baseEnv, config, write } = this.options;
     const print = createLinePrinter(name, this.containers.length, config.colour);
-    const spec = { name, entryPoint: entryPoint(name), env: { ...baseEnv, ...env } };
+    const spec = {
+      name,
+      entryPoint: entryPoint(name),
+      env: { ...baseEnv, ...env },
+      quiet: this.options.quiet ?? false,
+    };
     this.containers.push(new ContainerProcess(spec, print, write));
   }
 
