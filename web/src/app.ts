@@ -1,0 +1,61 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+import { errorHandler, notFound } from './error-handler.js';
+import { GreetingBody } from './greeting.js';
+import { MethodNotAllowedError } from './http-errors.js';
+import type { Readiness } from './readiness.js';
+import { requestLog } from './request-log.js';
+import { sendJson, sendText } from './respond.js';
+import type { SecretSource } from './secret-source.js';
+import { rejectMalformedUrl } from './url-guard.js';
+
+export interface AppDeps {
+  source: SecretSource;
+  readiness: Readiness;
+  logger: Logger;
+}
+
+const ALLOWED = ['GET', 'HEAD'] as const;
+
+const methodNotAllowed: RequestHandler = (req, _res, next) => {
+  next(new MethodNotAllowedError(req.method, ALLOWED));
+};
+
+/** Builds web's Express app. No I/O happens until a request arrives. */
+export function createApp({ source, readiness, logger }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+
+  const bodies = new GreetingBody();
+  const greet: RequestHandler = (_req, res, next) => {
+    const cached = source.cached();
+    if (cached !== undefined) return sendText(res, bodies.for(cached));
+
+    source.read().then((value) => sendText(res, bodies.for(value)), next);
+  };
+
+  const ready: RequestHandler = (_req, res, next) => {
+    readiness.check().then((result) => {
+      if (result.ready) sendJson(res, 200, { status: 'ready' });
+      else sendJson(res, 503, { status: 'unready', reason: result.reason });
+    }, next);
+  };
+
+  app.use(requestLog(logger));
+  app.use(rejectMalformedUrl);
+
+  // Express answers HEAD with a GET route and Node drops the body of a HEAD response.
+  app.route('/').get(greet).all(methodNotAllowed);
+  app
+    .route('/healthz')
+    .get((_req, res) => sendJson(res, 200, { status: 'ok' }))
+    .all(methodNotAllowed);
+  app.route('/readyz').get(ready).all(methodNotAllowed);
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

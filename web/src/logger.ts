@@ -1,0 +1,112 @@
+import { closeSync, openSync } from 'node:fs';
+import { once } from 'node:events';
+import { dirname } from 'node:path';
+
+import { ConfigError, createLogger, type LogLevel } from '@sidecar-pod/common';
+import { pino, type Logger } from 'pino';
+
+export interface LogSettings {
+  logLevel: LogLevel;
+  logFile: string | undefined;
+  podName: string | undefined;
+}
+
+export interface WebLogs {
+  logger: Logger;
+  /** Reopens LOG_FILE by name, after a rotation renamed it (SIGHUP). */
+  reopen(): void;
+  /** Writes out what is buffered and closes the destinations; log nothing after. */
+  close(): Promise<void>;
+  /** Last resort on a crash path: writes buffered lines synchronously. */
+  flushSync(): void;
+}
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+const CLOSE_WAIT_MS = 2000;
+
+/**
+ * web's logger: JSON lines to stdout and, with LOG_FILE, appended to that file too.
+ * Both are asynchronous sonic-boom streams, which batch lines while a write is in
+ * flight instead of blocking the event loop on every request line.
+ */
+export function openLogs(settings: LogSettings, version: string): WebLogs {
+  if (settings.logFile) checkAppendable(settings.logFile);
+
+  const stdout = pino.destination({ dest: 1, sync: false });
+  const file = settings.logFile
+    ? pino.destination({ dest: settings.logFile, append: true, mkdir: false, sync: false })
+    : undefined;
+  const destination = file
+    ? pino.multistream([
+        { level: 'trace', stream: stdout },
+        { level: 'trace', stream: file },
+      ])
+    : stdout;
+
+  const logger = createLogger({
+    service: 'web',
+    version,
+    level: settings.logLevel,
+    podName: settings.podName,
+    destination,
+  });
+  if (file) watchFileErrors(file, settings.logFile!, logger);
+
+  const streams = file ? [stdout, file] : [stdout];
+  let closing: Promise<void> | undefined;
+  return {
+    logger,
+    reopen: () => file?.reopen(),
+    close: () => (closing ??= Promise.all(streams.map(closeStream)).then(() => undefined)),
+    flushSync: () => streams.forEach(flushQuietly),
+  };
+}
+
+/**
+ * Opens LOG_FILE once up front (creating it, never its directory), so a wrong path
+ * stops start-up with one line instead of an error event after the first request.
+ */
+function checkAppendable(path: string): void {
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    const hint = code === 'ENOENT' ? `; directory ${JSON.stringify(dirname(path))} must exist` : '';
+    throw new ConfigError('LOG_FILE', `cannot append to ${JSON.stringify(path)} (${code})${hint}`);
+  }
+}
+
+/** Logs a file error once per error code; the stdout copy of each line still goes out. */
+function watchFileErrors(file: SonicBoom, path: string, logger: Logger): void {
+  let lastCode: string | undefined;
+  file.on('ready', () => {
+    lastCode = undefined;
+  });
+  file.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === lastCode) return;
+
+    lastCode = error.code;
+    logger.warn(
+      { file: path, reason: error.code ?? error.message },
+      'cannot write or reopen LOG_FILE; lines still go to stdout',
+    );
+  });
+}
+
+async function closeStream(stream: SonicBoom): Promise<void> {
+  // A close error has nowhere to be logged; the timer bounds the wait either way.
+  const closed = once(stream, 'close').catch(() => undefined);
+  stream.end();
+  const timer = new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref());
+  await Promise.race([closed, timer]);
+}
+
+function flushQuietly(stream: SonicBoom): void {
+  // flushSync throws while the file is still opening or after close; nothing to flush then.
+  try {
+    stream.flushSync();
+  } catch {
+    return;
+  }
+}

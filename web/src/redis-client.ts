@@ -1,0 +1,40 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+import type { RedisConfig } from './config.js';
+
+/** Reconnect delays: 50 ms doubling to a 2 s cap; Redis is a local sidecar, so stay quick. */
+export const RECONNECT_BASE_MS = 50;
+export const RECONNECT_CAP_MS = 2000;
+
+export function reconnectDelay(attempt: number): number {
+  const exponential = RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 16);
+  return Math.min(exponential, RECONNECT_CAP_MS) + Math.floor(Math.random() * 50);
+}
+
+/**
+ * One ioredis connection shaped for web's ACL user, which may run only GET, PING,
+ * SUBSCRIBE and UNSUBSCRIBE (plus AUTH and HELLO, which Redis always allows):
+ * no ready check (it sends INFO), no connection name or library info (CLIENT
+ * SETNAME/SETINFO), no maintenance notifications (CLIENT MAINT_NOTIFICATIONS).
+ * The caller must attach an 'error' listener before the first tick.
+ */
+export function createRedisClient(config: RedisConfig): Redis {
+  const options: RedisOptions = {
+    host: config.host,
+    port: config.port,
+    db: config.db,
+    username: config.username,
+    password: config.password,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+    maintNotifications: 'disabled',
+    // Fail fast while disconnected instead of queueing until Redis returns.
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    autoResubscribe: false,
+    commandTimeout: config.commandTimeoutMs,
+    connectTimeout: Math.max(config.commandTimeoutMs, 2000),
+    retryStrategy: reconnectDelay,
+  };
+  return new Redis(options);
+}

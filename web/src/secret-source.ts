@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+
+import { isAuthFailure, type ConnectionWatch } from './connection-watch.js';
+import { SecretUnavailableError } from './http-errors.js';
+import type { SecretCache } from './secret-cache.js';
+
+/**
+ * Where GET / gets the secret: from the cache while its keyspace feed is live,
+ * otherwise one GET on the command connection, bounded by ioredis' commandTimeout
+ * and failing at once while disconnected (no offline queue).
+ */
+export class SecretSource {
+  constructor(
+    private readonly client: Redis,
+    private readonly watch: ConnectionWatch,
+    readonly key: string,
+    private readonly cache: SecretCache | undefined,
+  ) {}
+
+  /** The value without any I/O, when the cache holds it. */
+  cached(): string | undefined {
+    return this.cache?.value;
+  }
+
+  /** The value from the cache or Redis; throws SecretUnavailableError. */
+  async read(): Promise<string> {
+    return this.cache?.value ?? this.readRedis();
+  }
+
+  /** Always asks Redis, so a readiness probe proves Redis answers; refills the cache. */
+  async readRedis(): Promise<string> {
+    const generation = this.cache?.generation ?? 0;
+
+    let value: string | null;
+    try {
+      value = await this.client.get(this.key);
+    } catch (error) {
+      throw this.#unavailable(error as Error);
+    }
+
+    this.watch.markUp();
+    if (value === null) throw new SecretUnavailableError('secret key missing', this.key);
+
+    this.cache?.store(value, generation);
+    return value;
+  }
+
+  #unavailable(error: Error): SecretUnavailableError {
+    if (error.message === 'Command timed out') {
+      return new SecretUnavailableError('redis timeout', error.message);
+    }
+    if (isAuthFailure(error)) {
+      this.watch.markDown(error);
+      return new SecretUnavailableError('redis auth failed', error.message);
+    }
+    if (error.name === 'ReplyError') {
+      return new SecretUnavailableError('redis refused the command', error.message);
+    }
+
+    // Not sent at all (no connection) or aborted by a disconnect.
+    const reason = this.watch.state === 'auth failed' ? 'redis auth failed' : 'redis unreachable';
+    return new SecretUnavailableError(reason, error.message);
+  }
+}
