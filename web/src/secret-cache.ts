@@ -78,7 +78,7 @@ export class SecretCache {
         }
         this.logger.warn(
           { channel: this.channel, reason: error.message },
-          'keyspace subscription refused; every request reads Redis until the subscriber reconnects',
+          'keyspace subscription refused; requests read Redis until the subscriber reconnects',
         );
       },
     );

@@ -10,6 +10,8 @@ import { SecretSource } from './secret-source.js';
 export interface WebServices {
   source: SecretSource;
   readiness: Readiness;
+  /** Present with SECRET_CACHE=on. */
+  cache: SecretCache | undefined;
   /** Drops both Redis connections at once; nothing is in flight by then. */
   close(): void;
 }
@@ -41,6 +43,7 @@ export function createServices(config: WebConfig, logger: Logger): WebServices {
   return {
     source,
     readiness: new Readiness(source, logger),
+    cache,
     close: () => {
       subscriberWatch?.close();
       watch.close();

@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+
+import { Redis } from 'ioredis';
+
+import { createApp } from '../../src/app.js';
+import { loadConfig, type WebConfig } from '../../src/config.js';
+import { listen } from '../../src/server.js';
+import { createServices, type WebServices } from '../../src/services.js';
+import type { TestRedis } from '../../../test-support/redis.js';
+import { captureLogs, type CapturedLogs } from './capture-logger.js';
+import { waitFor } from './wait.js';
+
+/** Redis config lines the web tests need: keyspace events as the sidecar sets them. */
+export const REDIS_CONFIG = ['notify-keyspace-events KA', 'enable-debug-command local'];
+
+export interface WebUnderTest {
+  app: ReturnType<typeof createApp>;
+  config: WebConfig;
+  services: WebServices;
+  logs: CapturedLogs;
+  close(): Promise<void>;
+}
+
+/** web's app wired as main.ts wires it, against a test Redis, logging into memory. */
+export function createWeb(redis: TestRedis, env: Record<string, string> = {}): WebUnderTest {
+  const config = loadConfig({ REDIS_URL: redis.url, HOST: '127.0.0.1', ...env });
+  const logs = captureLogs();
+  const services = createServices(config, logs.logger);
+  const app = createApp({ ...services, logger: logs.logger });
+
+  return {
+    app,
+    config,
+    services,
+    logs,
+    close: async () => services.close(),
+  };
+}
+
+/** The same app behind a real listening server on a free loopback port. */
+export async function listenWeb(
+  web: WebUnderTest,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = await listen(web.app, '127.0.0.1', 0);
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+
+  return {
+    server,
+    port: address.port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An unrestricted connection for the test's own Redis commands. */
+export function adminClient(
+  redis: TestRedis,
+  options: { username?: string; password?: string } = {},
+) {
+  const client = new Redis({ host: redis.host, port: redis.port, ...options, lazyConnect: false });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Waits until the cache's keyspace subscription is confirmed live. */
+export function cacheLive(web: WebUnderTest): Promise<void> {
+  return waitFor('the keyspace subscription', () => logged(web, 'secret cache live'), 5000);
+}
+
+export function logged(web: WebUnderTest, message: string): boolean {
+  return countLogged(web, message) > 0;
+}
+
+export function countLogged(web: WebUnderTest, message: string): number {
+  return web.logs.lines().filter((line) => line.msg.startsWith(message)).length;
+}
