@@ -1,0 +1,84 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { parseAllDocuments, stringify } from 'yaml';
+
+import { adaptForPodman, secretValues } from './kube-transform.js';
+import type { KubeObject, SecretObject } from './kube-types.js';
+import { writeSecretLayout } from './secret-layout.js';
+
+/**
+ * Writes the project's manifests as one file `podman kube play` can run, plus each Secret's
+ * files in the Secret volume layout under --secret-root, and prints every change made.
+ *
+ *   node e2e/dist/kube-for-podman.js --manifests k8s --out pod.yaml --secret-root DIR \
+ *     --image web=IMAGE --image secret-sidecar=IMAGE --image log-sidecar=IMAGE \
+ *     [--inline-secret-env]
+ */
+const USAGE =
+  'usage: kube-for-podman --manifests DIR --out FILE --secret-root DIR ' +
+  '--image NAME=IMAGE... [--inline-secret-env]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      manifests: { type: 'string' },
+      out: { type: 'string' },
+      'secret-root': { type: 'string' },
+      image: { type: 'string', multiple: true },
+      'inline-secret-env': { type: 'boolean', default: false },
+    },
+  });
+  const { manifests, out } = values;
+  const secretRoot = values['secret-root'];
+  if (!manifests || !out || !secretRoot) throw new Error(USAGE);
+
+  const objects = await readManifests(manifests);
+  const secretDirs: Record<string, string> = {};
+  for (const object of objects) {
+    if (object.kind !== 'Secret') continue;
+
+    const name = object.metadata?.name ?? '';
+    secretDirs[name] = join(secretRoot, name);
+    await writeSecretLayout(secretDirs[name], secretValues(object as SecretObject));
+  }
+
+  const result = adaptForPodman(objects, {
+    images: parseImages(values.image ?? []),
+    secretDirs,
+    inlineSecretEnv: values['inline-secret-env'] ?? false,
+  });
+  await writeFile(out, result.objects.map((object) => stringify(object)).join('---\n'));
+  for (const change of result.changes) console.log(`adapted: ${change}`);
+}
+
+async function readManifests(dir: string): Promise<KubeObject[]> {
+  const files = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  const objects: KubeObject[] = [];
+  for (const file of files) {
+    for (const document of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
+      if (document.errors.length > 0) {
+        throw new Error(`${join(dir, file)}: ${document.errors[0]?.message ?? 'invalid YAML'}`);
+      }
+      const object = document.toJS() as KubeObject | null;
+      if (object?.kind) objects.push(object);
+    }
+  }
+  return objects;
+}
+
+function parseImages(pairs: readonly string[]): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const pair of pairs) {
+    const [name, image] = pair.split('=', 2);
+    if (!name || !image) throw new Error(`--image ${pair}: expected NAME=IMAGE`);
+    images[name] = image;
+  }
+  return images;
+}
+
+main().catch((error: unknown) => {
+  console.error(`kube-for-podman: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
