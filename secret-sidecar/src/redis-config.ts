@@ -32,6 +32,10 @@ export function buildRedisConfig(input: RedisConfigInput): string {
     'save ""',
     'appendonly no',
     `dir ${quote(input.dir)}`,
+    // Redis 7's defaults, stated: no DEBUG, no MODULE LOAD, no CONFIG SET of paths.
+    'enable-debug-command no',
+    'enable-module-command no',
+    'enable-protected-configs no',
     'user default off resetpass -@all',
     `user ${input.adminUser} on #${sha256(input.adminPassword)} ~* &* +@all`,
     [
