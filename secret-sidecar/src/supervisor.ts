@@ -35,6 +35,8 @@ const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5000;
 const MAX_FAILED_STARTS = 5;
 const STOP_TIMEOUT_MS = 10_000;
+// Kubernetes probes time out after 1 s by default: answer before that.
+const PING_TIMEOUT_MS = 800;
 
 /**
  * Owns redis-server: starts it with the generated config, seeds it from the Secret,
@@ -292,10 +294,17 @@ export class Supervisor {
 
   private async redisAnswers(): Promise<boolean> {
     if (!this.redis?.running || this.client?.status !== 'ready') return false;
-    return this.client.ping().then(
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    const answered = this.client.ping().then(
       () => true,
       () => false,
     );
+    const alive = await Promise.race([answered, timedOut]);
+    clearTimeout(timer);
+    return alive;
   }
 
   private setReady(ready: boolean): void {
