@@ -1,1 +1,110 @@
-export {};
+import { readFileSync } from 'node:fs';
+
+import { ConfigError, createLogger } from '@sidecar-pod/common';
+import { pino, type Logger } from 'pino';
+
+import { CheckpointStore } from './checkpoint-store.js';
+import { loadConfig, type LogSidecarConfig } from './config.js';
+import { startHealthServer, type HealthServer } from './health-server.js';
+import { Shipper } from './shipper.js';
+import { HttpSink } from './sinks/http-sink.js';
+import type { Sink } from './sinks/sink.js';
+import { StdoutSink } from './sinks/stdout-sink.js';
+import { newShipperStats, type ShipperStats } from './stats.js';
+
+const packageJson = new URL('../package.json', import.meta.url);
+const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+
+function readConfig(): LogSidecarConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`log-sidecar: invalid configuration: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+function createSink(config: LogSidecarConfig, stats: ShipperStats, logger: Logger): Sink {
+  if (config.sink === 'http' && config.http) {
+    return new HttpSink(config.http, config.outputFormat, stats, logger);
+  }
+  return new StdoutSink(process.stdout);
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  // stdout carries the shipped lines, so the shipper's own log goes to stderr.
+  const logger = createLogger({
+    service: 'log-sidecar',
+    version,
+    level: config.logLevel,
+    podName: config.podName,
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
+
+  const store = new CheckpointStore(config.stateDir);
+  try {
+    await store.prepare();
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot keep checkpoints; exiting');
+    process.exit(1);
+  }
+
+  const stats = newShipperStats();
+  const sink = createSink(config, stats, logger);
+  const shipper = new Shipper({ config, logger, sink, store, stats });
+  logger.info(
+    {
+      logDir: config.logDir,
+      logGlob: config.logGlob,
+      stateDir: config.stateDir,
+      sink: config.sink,
+      sinkUrl: sink instanceof HttpSink ? sink.displayUrl : undefined,
+      outputFormat: config.outputFormat,
+      maxLineBytes: config.maxLineBytes,
+      once: config.once,
+    },
+    'log-sidecar starting',
+  );
+
+  let health: HealthServer | undefined;
+  if (!config.once) {
+    health = await startHealthServer(config.healthHost, config.healthPort, () => shipper.health());
+    logger.info({ host: config.healthHost, port: health.port }, 'health endpoints listening');
+  }
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal; exiting without finishing');
+      process.exit(1);
+    }
+    logger.info(
+      { signal, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down: shipping the rest',
+    );
+    shipper.stop();
+    // A sink that never recovers must not hold the pod: after the deadline undelivered lines
+    // stay uncommitted and are shipped again after the next start.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed');
+      shipper.abort();
+      setTimeout(() => process.exit(1), 1000).unref();
+    }, config.shutdownTimeoutMs).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let ok = false;
+  try {
+    ok = await shipper.run();
+  } catch (error) {
+    logger.fatal({ err: error }, 'shipper failed');
+  }
+  await health?.close();
+  process.exit(ok ? 0 : 1);
+}
+
+void main();

@@ -1,0 +1,118 @@
+import {
+  ConfigError,
+  readChoice,
+  readInteger,
+  readLogLevel,
+  readOptionalString,
+  readPort,
+  readString,
+  type Env,
+  type LogLevel,
+} from '@sidecar-pod/common';
+
+import { globToRegExp } from './glob.js';
+
+export type SinkKind = 'stdout' | 'http';
+export type OutputFormat = 'raw' | 'json';
+
+export interface HttpSinkConfig {
+  url: URL;
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface LogSidecarConfig {
+  logDir: string;
+  logGlob: string;
+  globPattern: RegExp;
+  stateDir: string;
+  maxLineBytes: number;
+  readChunkBytes: number;
+  pollIntervalMs: number;
+  rotateGraceMs: number;
+  batchMaxBytes: number;
+  batchMaxLines: number;
+  batchMaxWaitMs: number;
+  checkpointIntervalMs: number;
+  checkpointMaxLines: number;
+  sink: SinkKind;
+  http: HttpSinkConfig | undefined;
+  outputFormat: OutputFormat;
+  podName: string | undefined;
+  podNamespace: string | undefined;
+  containerName: string | undefined;
+  healthHost: string;
+  healthPort: number;
+  shutdownTimeoutMs: number;
+  once: boolean;
+  logLevel: LogLevel;
+}
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/** Reads log-sidecar's environment once into a fully resolved config; throws ConfigError. */
+export function loadConfig(env: Env): LogSidecarConfig {
+  const sink = readChoice<SinkKind>(env, 'SINK', ['stdout', 'http'], 'stdout');
+  const logGlob = readString(env, 'LOG_GLOB', '*.log');
+  const maxLineBytes = readInteger(env, 'MAX_LINE_BYTES', 256 * KIB, { min: 16, max: 64 * MIB });
+
+  return {
+    logDir: readString(env, 'LOG_DIR', '/var/log/app'),
+    logGlob,
+    globPattern: globToRegExp(logGlob),
+    stateDir: readString(env, 'STATE_DIR', '/var/lib/log-sidecar'),
+    maxLineBytes,
+    readChunkBytes: readInteger(env, 'READ_CHUNK_BYTES', 512 * KIB, {
+      min: 4 * KIB,
+      max: 64 * MIB,
+    }),
+    pollIntervalMs: readInteger(env, 'POLL_INTERVAL_MS', 500, { min: 5, max: 60_000 }),
+    rotateGraceMs: readInteger(env, 'ROTATE_GRACE_MS', 2000, { min: 0, max: 600_000 }),
+    batchMaxBytes: readInteger(env, 'BATCH_MAX_BYTES', 1 * MIB, { min: 1, max: 256 * MIB }),
+    batchMaxLines: readInteger(env, 'BATCH_MAX_LINES', 10_000, { min: 1, max: 10_000_000 }),
+    batchMaxWaitMs: readInteger(env, 'BATCH_MAX_WAIT_MS', 1000, { min: 0, max: 600_000 }),
+    checkpointIntervalMs: readInteger(env, 'CHECKPOINT_INTERVAL_MS', 1000, {
+      min: 1,
+      max: 600_000,
+    }),
+    checkpointMaxLines: readInteger(env, 'CHECKPOINT_MAX_LINES', 50_000, {
+      min: 1,
+      max: 100_000_000,
+    }),
+    sink,
+    http: sink === 'http' ? loadHttpSink(env) : undefined,
+    outputFormat: readChoice<OutputFormat>(env, 'OUTPUT_FORMAT', ['raw', 'json'], 'raw'),
+    podName: readOptionalString(env, 'POD_NAME'),
+    podNamespace: readOptionalString(env, 'POD_NAMESPACE'),
+    containerName: readOptionalString(env, 'CONTAINER_NAME'),
+    healthHost: readString(env, 'HEALTH_HOST', '0.0.0.0'),
+    healthPort: readPort(env, 'HEALTH_PORT', 8082),
+    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, { min: 0, max: 600_000 }),
+    once: readChoice(env, 'ONCE', ['true', 'false'], 'false') === 'true',
+    logLevel: readLogLevel(env),
+  };
+}
+
+function loadHttpSink(env: Env): HttpSinkConfig {
+  const raw = readOptionalString(env, 'SINK_URL');
+  if (raw === undefined) throw new ConfigError('SINK_URL', 'is required when SINK=http');
+
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SINK_URL', `is not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('SINK_URL', `expected an http: or https: URL, got ${url.protocol}`);
+  }
+
+  return {
+    url,
+    timeoutMs: readInteger(env, 'SINK_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+    retryBaseMs: readInteger(env, 'SINK_RETRY_BASE_MS', 250, { min: 1, max: 600_000 }),
+    retryMaxMs: readInteger(env, 'SINK_RETRY_MAX_MS', 30_000, { min: 1, max: 3_600_000 }),
+  };
+}

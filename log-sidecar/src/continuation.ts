@@ -1,0 +1,70 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+import type { FoundFile } from './dir-scanner.js';
+import { hashBytes, headMatches, readAt, tailMatches, type Fingerprint } from './file-identity.js';
+import type { ResumePoint } from './tailer.js';
+
+/** A saved position: the offset, the file's head, and a hash of the bytes just before it. */
+export interface SavedPoint {
+  offset: number;
+  head: Fingerprint;
+  tailLength: number;
+  tailHash: string;
+}
+
+export function savedPoint(point: ResumePoint): SavedPoint {
+  return {
+    offset: point.offset,
+    head: point.head,
+    tailLength: point.tail.length,
+    tailHash: hashBytes(point.tail),
+  };
+}
+
+/**
+ * True when the open file holds the content that `point` was taken from, at least up to its
+ * offset: same head and the same bytes just before the offset. The inode alone is not enough
+ * (inodes are reused after deletion) and the head alone is not either (many files start with
+ * the same banner; a file truncated and written again can have the same head).
+ */
+export async function continuesFrom(
+  handle: FileHandle,
+  size: number,
+  point: SavedPoint,
+): Promise<boolean> {
+  if (size < point.offset || size < point.head.length) return false;
+  if (!(await headMatches(handle, point.head))) return false;
+  return tailMatches(handle, point.offset, point.tailLength, point.tailHash);
+}
+
+/** The resume point for `handle` at `point`, with the tail bytes read back from the file. */
+export async function resumeAt(handle: FileHandle, point: SavedPoint): Promise<ResumePoint> {
+  const tail = await readAt(handle, point.offset - point.tailLength, point.tailLength);
+  return { offset: point.offset, tail, head: point.head };
+}
+
+export interface Continuation {
+  file: FoundFile;
+  handle: FileHandle;
+}
+
+/**
+ * Looks among `files` for one that continues `point`: the copy logrotate's copytruncate left
+ * behind, or a file renamed or copied while the shipper was down. The caller owns the handle.
+ */
+export async function findContinuation(
+  files: readonly FoundFile[],
+  point: SavedPoint,
+  exclude: ReadonlySet<string>,
+): Promise<Continuation | undefined> {
+  for (const file of files) {
+    if (exclude.has(file.key) || file.size < point.offset) continue;
+
+    const handle = await open(file.path, 'r').catch(() => undefined);
+    if (!handle) continue;
+    const stat = await handle.stat();
+    if (await continuesFrom(handle, stat.size, point)) return { file, handle };
+    await handle.close();
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+import { fileKey } from './file-identity.js';
+
+/**
+ * Wakes the shipper when LOG_DIR changes (inotify through fs.watch reports writes to the
+ * files inside a watched directory too), with polling as the fallback: fs.watch can miss
+ * events on network file systems and stays on a directory that was deleted and recreated,
+ * so the watch is renewed whenever the directory's identity changes.
+ */
+export class DirectoryWatcher {
+  /** A name appeared, disappeared or moved since the last call to takeNamesChanged(). */
+  private namesChanged = true;
+  private watcher: FSWatcher | undefined;
+  private watchedKey: string | undefined;
+  private wake: (() => void) | undefined;
+  private pending = false;
+
+  constructor(private readonly dir: string) {}
+
+  /** Watches the directory if it exists and is not watched yet. */
+  async ensure(): Promise<void> {
+    const info = await stat(this.dir, { bigint: true }).catch(() => undefined);
+    const key = info?.isDirectory() ? fileKey(info) : undefined;
+    if (key === this.watchedKey && this.watcher) return;
+
+    this.stopWatching();
+    if (key === undefined) return;
+    try {
+      this.watcher = watch(this.dir, { persistent: false }, (event) => this.onEvent(event));
+      this.watcher.on('error', () => this.stopWatching());
+      this.watchedKey = key;
+    } catch {
+      // Not watchable (inotify limit reached, unsupported file system): polling carries on.
+      this.watcher = undefined;
+    }
+  }
+
+  takeNamesChanged(): boolean {
+    const changed = this.namesChanged;
+    this.namesChanged = false;
+    return changed;
+  }
+
+  /** Resolves after `ms`, or as soon as something in the directory changes. */
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  /** Ends a wait() now (shutdown). */
+  interrupt(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  close(): void {
+    this.stopWatching();
+    this.interrupt();
+  }
+
+  private onEvent(event: string): void {
+    if (event === 'rename') this.namesChanged = true;
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.watchedKey = undefined;
+    this.namesChanged = true;
+  }
+}

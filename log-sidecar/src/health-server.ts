@@ -1,0 +1,59 @@
+import { createServer, type Server } from 'node:http';
+
+import type { ShipperHealth } from './shipper.js';
+
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * GET /healthz: 200 while the shipping loop comes round (a slow sink counts as alive: it is
+ * waited on deliberately). GET /readyz: 200 once the checkpoint is loaded and the loop runs,
+ * 503 while starting and from the moment shutdown begins.
+ */
+export function startHealthServer(
+  host: string,
+  port: number,
+  health: () => ShipperHealth,
+): Promise<HealthServer> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const state = health();
+    let status = 404;
+    let body: Record<string, unknown> = { error: 'not found' };
+
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      status = 405;
+      body = { error: 'method not allowed' };
+    } else if (path === '/healthz') {
+      status = state.alive ? 200 : 503;
+      body = { status: state.alive ? 'ok' : 'stalled' };
+    } else if (path === '/readyz') {
+      status = state.ready ? 200 : 503;
+      body = { status: state.ready ? 'ready' : 'not ready', files: state.files };
+    }
+
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(request.method === 'HEAD' ? undefined : `${JSON.stringify(body)}\n`);
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : port,
+        close: () => closeServer(server),
+      });
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

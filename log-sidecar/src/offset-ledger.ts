@@ -1,0 +1,97 @@
+import type { Batch, FileMark } from './batch.js';
+import type { CheckpointEntry, CheckpointStore } from './checkpoint-store.js';
+import { hashBytes } from './file-identity.js';
+
+export interface LedgerOptions {
+  intervalMs: number;
+  maxRecords: number;
+  onSaveError: (error: Error) => void;
+}
+
+/**
+ * Delivered positions per file, written to the checkpoint store by time and by count: after
+ * `maxRecords` delivered records or `intervalMs`, whichever comes first, never per line. Only
+ * positions of delivered batches get here, so a checkpoint never runs ahead of the sink.
+ */
+export class OffsetLedger {
+  private readonly entries = new Map<string, CheckpointEntry>();
+  private recordsSinceSave = 0;
+  private dirty = false;
+  private saving: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly options: LedgerOptions,
+  ) {}
+
+  /** Starts from positions restored at start-up (they are already durable). */
+  seed(entries: Iterable<CheckpointEntry>): void {
+    for (const entry of entries) this.entries.set(entry.key, entry);
+    this.dirty = true;
+  }
+
+  /** Replaces every entry: after start-up matched saved positions to the files found. */
+  reset(marks: Iterable<FileMark>): void {
+    this.entries.clear();
+    for (const mark of marks) this.entries.set(mark.key, toEntry(mark));
+    this.dirty = true;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.saveIfDirty(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Applies the marks of a batch the sink accepted (or dropped for good). */
+  delivered(batch: Batch): void {
+    for (const mark of batch.marks.values()) {
+      if ('removed' in mark) this.entries.delete(mark.key);
+      else this.entries.set(mark.key, toEntry(mark));
+    }
+    if (batch.marks.size > 0) this.dirty = true;
+
+    this.recordsSinceSave += batch.records;
+    if (this.recordsSinceSave >= this.options.maxRecords) this.saveIfDirty();
+  }
+
+  /** Writes the current state now and waits for it; used at shutdown. */
+  async flush(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.saving;
+    this.dirty = true;
+    await this.save();
+  }
+
+  private saveIfDirty(): void {
+    if (!this.dirty || this.saving) return;
+    void this.save().catch(this.options.onSaveError);
+  }
+
+  private async save(): Promise<void> {
+    this.dirty = false;
+    this.recordsSinceSave = 0;
+    const snapshot = [...this.entries.values()];
+
+    this.saving = this.store.save(snapshot);
+    try {
+      await this.saving;
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    } finally {
+      this.saving = undefined;
+    }
+  }
+}
+
+function toEntry(mark: FileMark): CheckpointEntry {
+  return {
+    key: mark.key,
+    path: mark.path,
+    offset: mark.offset,
+    head: mark.head,
+    tailLength: mark.tail.length,
+    tailHash: hashBytes(mark.tail),
+  };
+}

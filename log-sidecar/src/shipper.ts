@@ -1,0 +1,455 @@
+import { open } from 'node:fs/promises';
+import type { Logger } from 'pino';
+
+import { AnomalyReporter } from './anomaly-reporter.js';
+import { Batch } from './batch.js';
+import {
+  CorruptCheckpointError,
+  type CheckpointEntry,
+  type CheckpointStore,
+} from './checkpoint-store.js';
+import { restoreTailers } from './checkpoint-restore.js';
+import type { LogSidecarConfig } from './config.js';
+import { continuesFrom, findContinuation, resumeAt, savedPoint } from './continuation.js';
+import { DirectoryWatcher } from './dir-watcher.js';
+import { scanDirectory, type FoundFile } from './dir-scanner.js';
+import { createEncoder } from './encoders.js';
+import { EMPTY_FINGERPRINT, TAIL_CHECK_BYTES, fileKey } from './file-identity.js';
+import { OffsetLedger } from './offset-ledger.js';
+import { SinkAbortedError, type Sink } from './sinks/sink.js';
+import type { ShipperStats } from './stats.js';
+import { Tailer, type ReadContext, type ReadOutcome, type ResumePoint } from './tailer.js';
+
+/** /healthz fails when the loop has not come round for this long. */
+const LIVENESS_STALL_MS = 60_000;
+
+/** Chunks one file may read per round before the next file gets its turn. */
+const CHUNKS_PER_TURN = 4;
+
+export interface ShipperDeps {
+  config: LogSidecarConfig;
+  logger: Logger;
+  sink: Sink;
+  store: CheckpointStore;
+  stats: ShipperStats;
+}
+
+export interface ShipperHealth {
+  alive: boolean;
+  ready: boolean;
+  files: number;
+}
+
+/**
+ * The loop: find files, read what was appended, batch records, hand batches to the sink in
+ * order, and record each file's position once the sink has the records before it.
+ */
+export class Shipper {
+  private readonly tailers = new Map<string, Tailer>();
+  private readonly watcher: DirectoryWatcher;
+  private readonly ledger: OffsetLedger;
+  private readonly context: ReadContext;
+  private readonly readCapacity: number;
+  private readonly anomalies: AnomalyReporter;
+  private batch = new Batch();
+  /** Loaded at start; matched to files once LOG_DIR can be listed. */
+  private pendingEntries: CheckpointEntry[] = [];
+  private deliveries: Promise<void> = Promise.resolve();
+  private restored = false;
+  private dirAvailable: boolean | undefined;
+  private lastScanAt = 0;
+  private lastBeat = Date.now();
+  private ready = false;
+  private stopping = false;
+  private failure: Error | undefined;
+
+  constructor(private readonly deps: ShipperDeps) {
+    const { config, logger, stats } = deps;
+    this.watcher = new DirectoryWatcher(config.logDir);
+    this.ledger = new OffsetLedger(deps.store, {
+      intervalMs: config.checkpointIntervalMs,
+      maxRecords: config.checkpointMaxLines,
+      onSaveError: (error) =>
+        logger.warn({ err: error, dir: config.stateDir }, 'checkpoint write failed; retrying'),
+    });
+    // Room for the remembered tail plus a whole line at the limit, so a long line always
+    // makes progress: its first piece is cut within one chunk.
+    this.readCapacity = Math.max(config.readChunkBytes, TAIL_CHECK_BYTES + config.maxLineBytes + 1);
+    this.anomalies = new AnomalyReporter(stats, config.maxLineBytes, logger);
+    this.context = {
+      encoder: createEncoder(config.outputFormat, config),
+      stats,
+      maxLineBytes: config.maxLineBytes,
+      batch: () => this.batch,
+      recordBudget: () => config.batchMaxLines - this.batch.records,
+      byteBudget: () => config.batchMaxBytes - this.batch.inputBytes,
+      afterChunk: () => this.afterChunk(),
+    };
+  }
+
+  health(): ShipperHealth {
+    const alive = !this.failure && Date.now() - this.lastBeat < LIVENESS_STALL_MS;
+    return { alive, ready: this.ready && !this.stopping, files: this.tailers.size };
+  }
+
+  /** Ends the loop: every file is read to its end, shipped and checkpointed. */
+  stop(): void {
+    this.stopping = true;
+    this.watcher.interrupt();
+  }
+
+  /** Gives up on deliveries still retrying (the shutdown deadline passed). */
+  abort(): void {
+    this.deps.sink.abort();
+  }
+
+  /** Runs until stop() (or, with ONCE, until every file is read); false after a failure. */
+  async run(): Promise<boolean> {
+    await this.loadCheckpoint();
+    this.ledger.start();
+    this.ready = true;
+
+    while (!this.stopping && !this.failure) {
+      this.lastBeat = Date.now();
+      await this.scanIfDue();
+      const progressed = await this.readAll(false);
+      await this.closeIdleDetached();
+      this.anomalies.report();
+      if (this.deps.config.once && !progressed) break;
+
+      if (!progressed) {
+        await this.flush();
+        await this.watcher.wait(this.deps.config.pollIntervalMs);
+      }
+    }
+
+    return this.finish();
+  }
+
+  private async loadCheckpoint(): Promise<void> {
+    const { store, logger } = this.deps;
+    try {
+      this.pendingEntries = await store.load();
+    } catch (error) {
+      if (!(error instanceof CorruptCheckpointError)) throw error;
+      const aside = await store.quarantine();
+      logger.warn(
+        { file: store.file, movedTo: aside, reason: error.reason },
+        'checkpoint unreadable; moved aside, every file is read from the start',
+      );
+      this.pendingEntries = [];
+    }
+    this.ledger.seed(this.pendingEntries);
+    logger.info({ file: store.file, files: this.pendingEntries.length }, 'checkpoint loaded');
+  }
+
+  private async scanIfDue(): Promise<void> {
+    const due = Date.now() - this.lastScanAt >= this.deps.config.pollIntervalMs;
+    if (!this.watcher.takeNamesChanged() && !due) return;
+    await this.scan();
+  }
+
+  /** Follows new files, notices renamed ones and lets go of those no longer in the glob. */
+  private async scan(): Promise<void> {
+    const { config, logger } = this.deps;
+    this.lastScanAt = Date.now();
+    const result = await scanDirectory(config.logDir, config.globPattern, !this.restored);
+
+    if (result.kind === 'unavailable') {
+      if (this.dirAvailable !== false) {
+        logger.info({ dir: config.logDir, code: result.code }, 'waiting for the log directory');
+      }
+      this.dirAvailable = false;
+      for (const tailer of this.tailers.values()) this.detach(tailer);
+      return;
+    }
+    if (this.dirAvailable === false) logger.info({ dir: config.logDir }, 'log directory found');
+    this.dirAvailable = true;
+    await this.watcher.ensure();
+
+    if (!this.restored) await this.restore(result.files);
+    const files = result.files.filter((file) => file.matchesGlob);
+    const seen = new Set<string>();
+    for (const file of files) {
+      seen.add(file.key);
+      const known = this.tailers.get(file.key);
+      if (known) this.reattach(known, file);
+      else await this.follow(file);
+    }
+    for (const tailer of this.tailers.values()) {
+      if (!seen.has(tailer.key)) this.detach(tailer);
+    }
+  }
+
+  private async restore(files: FoundFile[]): Promise<void> {
+    const restored = await restoreTailers({
+      files,
+      entries: this.pendingEntries,
+      readCapacity: this.readCapacity,
+      stats: this.deps.stats,
+      logger: this.deps.logger,
+    });
+    for (const tailer of restored) this.tailers.set(tailer.key, tailer);
+    this.ledger.reset(restored.map((tailer) => tailer.mark()));
+    this.deps.stats.filesOpened += restored.length;
+    this.pendingEntries = [];
+    this.restored = true;
+  }
+
+  private reattach(tailer: Tailer, file: FoundFile): void {
+    if (tailer.path !== file.path) {
+      this.deps.logger.info({ file: tailer.path, renamedTo: file.path }, 'file renamed');
+      tailer.path = file.path;
+    }
+    tailer.attached = true;
+  }
+
+  private detach(tailer: Tailer): void {
+    if (!tailer.attached) return;
+    tailer.attached = false;
+    tailer.detachedAt = Date.now();
+    this.deps.logger.info(
+      { file: tailer.path, graceMs: this.deps.config.rotateGraceMs },
+      'file rotated or removed; reading it until it stays idle',
+    );
+  }
+
+  /** Starts a file found by a scan: from 0, unless it is a copy of a file already followed. */
+  private async follow(file: FoundFile): Promise<void> {
+    const handle = await open(file.path, 'r').catch(() => undefined);
+    if (!handle) return;
+
+    const stat = await handle.stat({ bigint: true });
+    const key = fileKey(stat);
+    if (this.tailers.has(key)) {
+      await handle.close();
+      return;
+    }
+
+    let resume: ResumePoint = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
+    for (const other of this.tailers.values()) {
+      const point = savedPoint(other.resumePoint());
+      if (point.offset === 0 || !(await continuesFrom(handle, Number(stat.size), point))) continue;
+      resume = await resumeAt(handle, point);
+      this.deps.logger.info(
+        { file: file.path, copyOf: other.path, offset: point.offset },
+        'new file is a copy of a followed file; skipping the part already read',
+      );
+      break;
+    }
+
+    this.tailers.set(key, new Tailer(handle, key, file.path, resume, this.readCapacity));
+    this.deps.stats.filesOpened++;
+    this.deps.logger.info({ file: file.path, offset: resume.offset }, 'following file');
+  }
+
+  /** One turn for every file, rotated ones first (their lines are older); true if any read. */
+  private async readAll(untilIdle: boolean): Promise<boolean> {
+    let progressed = false;
+    for (;;) {
+      let round = false;
+      const order = [...this.tailers.values()].sort(
+        (a, b) => Number(a.attached) - Number(b.attached),
+      );
+      for (const tailer of order) {
+        if (this.failure) return progressed;
+        if (this.tailers.get(tailer.key) !== tailer) continue;
+        if (await this.readTailer(tailer)) round = true;
+      }
+      progressed ||= round;
+      if (!untilIdle || !round) return progressed;
+    }
+  }
+
+  private async readTailer(tailer: Tailer, final = false): Promise<boolean> {
+    const budget = CHUNKS_PER_TURN * this.readCapacity;
+    try {
+      let outcome = await tailer.read(this.context, budget, final);
+      if (outcome.kind === 'replaced') {
+        await this.onReplaced(tailer, outcome);
+        outcome = await tailer.read(this.context, budget, final);
+      }
+      return outcome.kind !== 'idle';
+    } catch (error) {
+      this.anomalies.readFailed(tailer.path, error as Error);
+      return false;
+    }
+  }
+
+  /**
+   * The content before our offset is gone. With copytruncate the old content now sits in a
+   * copy: the part of it not yet read is shipped from there first. Then the file is read again
+   * from byte 0; NULs a non-appending writer leaves at the start are skipped by the splitter.
+   */
+  private async onReplaced(
+    tailer: Tailer,
+    outcome: Extract<ReadOutcome, { kind: 'replaced' }>,
+  ): Promise<void> {
+    const { logger, stats } = this.deps;
+    const point = savedPoint(tailer.resumePoint());
+    stats.truncations++;
+
+    const copy = point.offset > 0 ? await this.findCopy(point) : undefined;
+    if (copy) {
+      const recovered = await this.drainCopy(tailer, copy, point);
+      stats.recoveredFromCopyBytes += recovered;
+      logger.info(
+        {
+          file: tailer.path,
+          copy: copy.file.path,
+          offset: point.offset,
+          recoveredBytes: recovered,
+        },
+        'file was truncated after being copied; shipped the rest from the copy',
+      );
+    } else {
+      stats.unreadBytesLost += outcome.unreadBytes;
+      logger.warn(
+        {
+          file: tailer.path,
+          offset: point.offset,
+          size: outcome.size,
+          unreadBytes: outcome.unreadBytes,
+          truncations: stats.truncations,
+        },
+        'file truncated or overwritten in place and no copy found; reading it again from the ' +
+          'start. Lines written after the last read and before the truncation are lost',
+      );
+    }
+
+    tailer.restart();
+    this.batch.mark(tailer.mark());
+  }
+
+  private async findCopy(point: ReturnType<typeof savedPoint>) {
+    const { config } = this.deps;
+    const result = await scanDirectory(config.logDir, config.globPattern, true);
+    if (result.kind === 'unavailable') return undefined;
+    return findContinuation(result.files, point, new Set(this.tailers.keys()));
+  }
+
+  /** Reads the copy from `point` to its end now, so its lines ship before the new content. */
+  private async drainCopy(
+    tailer: Tailer,
+    copy: NonNullable<Awaited<ReturnType<Shipper['findCopy']>>>,
+    point: ReturnType<typeof savedPoint>,
+  ): Promise<number> {
+    const resume = await resumeAt(copy.handle, point);
+    const drain = new Tailer(copy.handle, copy.file.key, tailer.path, resume, this.readCapacity);
+    this.tailers.set(drain.key, drain);
+    this.deps.stats.filesOpened++;
+    if (!copy.file.matchesGlob) {
+      drain.attached = false;
+      drain.detachedAt = Date.now();
+    }
+
+    while ((await drain.read(this.context, Number.MAX_SAFE_INTEGER)).kind === 'read');
+    return drain.position - point.offset;
+  }
+
+  /** Lets go of rotated files that stayed idle for ROTATE_GRACE_MS. */
+  private async closeIdleDetached(): Promise<void> {
+    const grace = this.deps.config.rotateGraceMs;
+    const now = Date.now();
+    for (const tailer of [...this.tailers.values()]) {
+      if (tailer.attached) continue;
+      if (now - tailer.detachedAt < grace || now - tailer.lastGrowthAt < grace) continue;
+
+      // The writer has moved on: an unterminated last line will never be completed.
+      await this.readTailer(tailer, true);
+      this.batch.mark({ key: tailer.key, removed: true });
+      this.tailers.delete(tailer.key);
+      await tailer.close().catch(() => undefined);
+      this.deps.stats.filesClosed++;
+      this.deps.logger.info(
+        { file: tailer.path, offset: tailer.position },
+        'finished rotated file',
+      );
+    }
+  }
+
+  private async afterChunk(): Promise<void> {
+    const { config } = this.deps;
+    const batch = this.batch;
+    this.lastBeat = Date.now();
+    const full = batch.records >= config.batchMaxLines || batch.inputBytes >= config.batchMaxBytes;
+    const old = batch.records > 0 && Date.now() - batch.createdAt >= config.batchMaxWaitMs;
+    if (full || old) await this.flush();
+  }
+
+  /** Hands the current batch to the sink, waiting first while the sink is busy. */
+  private async flush(): Promise<void> {
+    if (this.batch.isEmpty || this.failure) return;
+    const batch = this.batch;
+    this.batch = new Batch();
+    const { sink, stats } = this.deps;
+    stats.recordsRead += batch.records;
+    stats.bytesRead += batch.inputBytes;
+
+    try {
+      await this.waitForSink();
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+
+    const delivery = sink.send(batch);
+    const previous = this.deliveries;
+    this.deliveries = delivery.then(
+      async (result) => {
+        await previous;
+        if (result === 'delivered') {
+          stats.recordsDelivered += batch.records;
+          stats.batchesDelivered++;
+        }
+        this.ledger.delivered(batch);
+      },
+      (error: Error) => this.fail(error),
+    );
+  }
+
+  /** sink.ready(), beating the liveness clock while a slow sink holds reading back. */
+  private async waitForSink(): Promise<void> {
+    const ready = this.deps.sink.ready();
+    let settled = false;
+    const done = ready.finally(() => (settled = true));
+    while (!settled) {
+      this.lastBeat = Date.now();
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    }
+    await done;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    if (error instanceof SinkAbortedError) return;
+    this.deps.logger.error(
+      { err: error },
+      'sink failed; stopping without saving undelivered lines',
+    );
+  }
+
+  /** Reads every file to its end, ships it, and saves the checkpoint. */
+  private async finish(): Promise<boolean> {
+    const { logger, stats } = this.deps;
+    this.ready = false;
+
+    if (!this.failure) {
+      await this.scan();
+      await this.readAll(true);
+      await this.flush();
+      await this.deliveries;
+    }
+    await this.ledger.flush().catch((error: Error) => {
+      logger.error({ err: error, dir: this.deps.config.stateDir }, 'final checkpoint write failed');
+      this.failure ??= error;
+    });
+
+    for (const tailer of this.tailers.values()) await tailer.close().catch(() => undefined);
+    this.watcher.close();
+    this.anomalies.report(true);
+    logger.info({ ...stats, openFiles: this.tailers.size }, 'shipper stopped');
+    return !this.failure;
+  }
+}

@@ -1,0 +1,42 @@
+import { newSplitStats, type SplitStats } from './line-splitter.js';
+
+/** Counters of everything the shipper skipped, cut, lost or retried: none of it is silent. */
+export interface ShipperStats extends SplitStats {
+  recordsRead: number;
+  bytesRead: number;
+  recordsDelivered: number;
+  batchesDelivered: number;
+  /** Batches the sink refused for good (a 4xx other than 429): their records are not shipped. */
+  batchesDropped: number;
+  recordsDropped: number;
+  deliveryRetries: number;
+  /** Files found truncated or overwritten in place. */
+  truncations: number;
+  /** Bytes seen beyond our offset before a truncation and found in no copy: not shipped. */
+  unreadBytesLost: number;
+  /** Bytes shipped from the copy that copytruncate left, which would otherwise be lost. */
+  recoveredFromCopyBytes: number;
+  /** Files that disappeared while the shipper was down, before their saved offset was reached. */
+  filesLostWhileDown: number;
+  filesOpened: number;
+  filesClosed: number;
+}
+
+export function newShipperStats(): ShipperStats {
+  return {
+    ...newSplitStats(),
+    recordsRead: 0,
+    bytesRead: 0,
+    recordsDelivered: 0,
+    batchesDelivered: 0,
+    batchesDropped: 0,
+    recordsDropped: 0,
+    deliveryRetries: 0,
+    truncations: 0,
+    unreadBytesLost: 0,
+    recoveredFromCopyBytes: 0,
+    filesLostWhileDown: 0,
+    filesOpened: 0,
+    filesClosed: 0,
+  };
+}

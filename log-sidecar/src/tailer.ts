@@ -1,0 +1,209 @@
+import type { FileHandle } from 'node:fs/promises';
+
+import type { Batch, FileMark } from './batch.js';
+import {
+  EMPTY_FINGERPRINT,
+  HEAD_BYTES,
+  TAIL_CHECK_BYTES,
+  readFingerprint,
+  type Fingerprint,
+} from './file-identity.js';
+import type { ChunkEncoder } from './encoders.js';
+import { splitLines, type LineState, type SplitStats } from './line-splitter.js';
+
+/** What a tailer needs from the shipper while it reads. */
+export interface ReadContext {
+  encoder: ChunkEncoder;
+  stats: SplitStats;
+  maxLineBytes: number;
+  /** The batch records go into now; changes after afterChunk() flushed it. */
+  batch(): Batch;
+  /** How many more records and input bytes the current batch takes. */
+  recordBudget(): number;
+  byteBudget(): number;
+  /** Called after every chunk; flushes a full batch and waits while the sink is busy. */
+  afterChunk(): Promise<void>;
+}
+
+export interface ResumePoint {
+  offset: number;
+  tail: Buffer;
+  head: Fingerprint;
+}
+
+export type ReadOutcome =
+  | { kind: 'idle' }
+  | { kind: 'read'; bytes: number; more: boolean }
+  /** The content before our offset is gone: truncated, or overwritten in place. */
+  | { kind: 'replaced'; size: number; unreadBytes: number };
+
+/**
+ * Follows one file through its open descriptor, so a rename does not lose it. It remembers the
+ * offset after the last complete record and the bytes just before it, and every read starts a
+ * little before the offset to compare those bytes: a file truncated or rewritten in place is
+ * caught even when it has meanwhile grown past the old offset, or when every file starts with
+ * the same banner. An incomplete last line is read again with the next chunk, not buffered.
+ */
+export class Tailer {
+  path: string;
+  /** False once the file no longer matches LOG_GLOB under any name (rotated or deleted). */
+  attached = true;
+  lastGrowthAt = Date.now();
+  detachedAt = 0;
+
+  private offset: number;
+  private tail: Buffer;
+  private head: Fingerprint;
+  private readonly lineState: LineState = { continuing: false };
+  private seenSize = -1;
+  private seenMtimeMs = -1;
+  private lastStatSize = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    readonly key: string,
+    path: string,
+    resume: ResumePoint,
+    private readonly readCapacity: number,
+  ) {
+    this.path = path;
+    this.offset = resume.offset;
+    this.tail = resume.tail;
+    this.head = resume.head;
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  resumePoint(): ResumePoint {
+    return { offset: this.offset, tail: this.tail, head: this.head };
+  }
+
+  mark(): FileMark {
+    return {
+      key: this.key,
+      path: this.path,
+      offset: this.offset,
+      tail: this.tail,
+      head: this.head,
+    };
+  }
+
+  /** Starts again at byte 0 after the content was replaced. */
+  restart(): void {
+    this.offset = 0;
+    this.tail = Buffer.alloc(0);
+    this.head = EMPTY_FINGERPRINT;
+    this.lineState.continuing = false;
+    this.seenSize = -1;
+    this.seenMtimeMs = -1;
+  }
+
+  /**
+   * Reads what was appended since the last call, up to `budget` bytes. With `final`, an
+   * unterminated last line is shipped as a record (the file will not grow any more).
+   */
+  async read(context: ReadContext, budget: number, final = false): Promise<ReadOutcome> {
+    const stat = await this.handle.stat();
+    const sizeBefore = this.lastStatSize;
+    if (stat.size < this.offset) return this.replaced(stat.size, sizeBefore);
+
+    const unchanged = stat.size === this.seenSize && stat.mtimeMs === this.seenMtimeMs;
+    if (unchanged && !final) return { kind: 'idle' };
+    if (stat.size !== this.lastStatSize) this.lastGrowthAt = Date.now();
+    this.lastStatSize = stat.size;
+    if (this.head.length < HEAD_BYTES && stat.size > this.head.length) {
+      this.head = await readFingerprint(this.handle, stat.size);
+    }
+
+    let total = 0;
+    for (;;) {
+      const chunk = await this.readChunk(stat.size, context);
+      if (chunk === 'replaced') return this.replaced(stat.size, sizeBefore);
+
+      const consumed = this.consume(chunk, context, final);
+      total += consumed;
+      await context.afterChunk();
+
+      const atEnd = this.offset + chunk.unread >= stat.size;
+      if (atEnd) {
+        this.seenSize = stat.size;
+        this.seenMtimeMs = stat.mtimeMs;
+        return total > 0 ? { kind: 'read', bytes: total, more: false } : { kind: 'idle' };
+      }
+      if (total >= budget || consumed === 0) {
+        return { kind: 'read', bytes: total, more: true };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
+  /** Reads the remembered tail and what follows it, up to the size seen by fstat. */
+  private async readChunk(size: number, context: ReadContext) {
+    const tailLength = this.tail.length;
+    const room = Math.max(context.byteBudget(), context.maxLineBytes + 1);
+    const length = Math.min(
+      this.readCapacity,
+      tailLength + (size - this.offset),
+      tailLength + room,
+    );
+    const buffer = Buffer.allocUnsafe(length);
+
+    let filled = 0;
+    while (filled < length) {
+      const position = this.offset - tailLength + filled;
+      const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+
+    const view = buffer.subarray(0, filled);
+    if (filled < tailLength || !view.subarray(0, tailLength).equals(this.tail)) return 'replaced';
+    return { view, tailLength, unread: 0 };
+  }
+
+  /** Splits one chunk into records and moves the offset past them; returns bytes consumed. */
+  private consume(
+    chunk: { view: Buffer; tailLength: number; unread: number },
+    context: ReadContext,
+    final: boolean,
+  ): number {
+    const { view, tailLength } = chunk;
+    const options = {
+      maxLineBytes: context.maxLineBytes,
+      recordBudget: Math.max(1, context.recordBudget()),
+      final,
+    };
+
+    const batch = context.batch();
+    context.encoder.begin(batch, this.path);
+    const end = splitLines(
+      view,
+      tailLength,
+      this.lineState,
+      options,
+      context.encoder,
+      context.stats,
+    );
+    context.encoder.end();
+
+    const consumed = end - tailLength;
+    chunk.unread = view.length - end;
+    if (consumed === 0) return 0;
+
+    this.offset += consumed;
+    this.tail = Buffer.from(view.subarray(Math.max(0, end - TAIL_CHECK_BYTES), end));
+    batch.inputBytes += consumed;
+    batch.mark(this.mark());
+    return consumed;
+  }
+
+  /** `sizeBefore` is the last size seen of the old content: what it held beyond our offset. */
+  private replaced(size: number, sizeBefore: number): ReadOutcome {
+    return { kind: 'replaced', size, unreadBytes: Math.max(0, sizeBefore - this.offset) };
+  }
+}
