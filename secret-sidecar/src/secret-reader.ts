@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { parseCommandFile, type SeedCommand } from './command-parser.js';
@@ -53,9 +53,7 @@ const DATA_LINK = '..data';
  */
 export async function readSecret(dir: string): Promise<SecretSnapshot> {
   const source = await resolveSource(dir);
-  const names = (await readdir(source).catch(fail(dir)))
-    .filter((name) => !name.startsWith('.'))
-    .sort();
+  const names = source === dir ? await list(dir, dir) : await list(source, join(dir, DATA_LINK));
 
   const entries: SecretEntry[] = [];
   const skipped: string[] = [];
@@ -71,24 +69,25 @@ export async function readSecret(dir: string): Promise<SecretSnapshot> {
   return { entries, fingerprint: fingerprintOf(entries), skipped };
 }
 
+/** The directory to read: the target of `..data` when there is one, else `dir` itself. */
 async function resolveSource(dir: string): Promise<string> {
   const info = await stat(dir).catch(fail(dir));
   if (!info.isDirectory()) throw new SecretReadError(dir, 'is not a directory');
 
-  const link = join(dir, DATA_LINK);
-  const hasLink = await lstat(link).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      return fail(link)(error);
-    },
-  );
-  if (!hasLink) return dir;
+  const all = await readdir(dir).catch(fail(dir));
+  if (!all.includes(DATA_LINK)) return dir;
 
+  const link = join(dir, DATA_LINK);
   return realpath(link).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw new SecretReadError(link, 'points to nothing');
     return fail(link)(error);
   });
+}
+
+/** The names in a directory that are keys: all but those starting with a dot, sorted. */
+async function list(path: string, shown: string): Promise<string[]> {
+  const names = await readdir(path).catch(fail(shown));
+  return names.filter((name) => !name.startsWith('.')).sort();
 }
 
 async function readEntry(
