@@ -58,7 +58,11 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
   return {
     logger,
     reopen: () => file?.reopen(),
-    close: () => (closing ??= Promise.all(streams.map(closeStream)).then(() => undefined)),
+    close: () => {
+      // A late event (an aborted request, a Redis close) must not write to a closed stream.
+      logger.level = 'silent';
+      return (closing ??= Promise.all(streams.map(closeStream)).then(() => undefined));
+    },
     flushSync: () => streams.forEach(flushQuietly),
   };
 }

@@ -41,7 +41,7 @@ describe('web through its restricted ACL user', () => {
     bootstrap.disconnect();
 
     admin = adminClient(redis, ADMIN);
-    await admin.acl('SETUSER', ...WEB_ACL);
+    await admin.call('ACL', 'SETUSER', ...WEB_ACL);
     // Last, so nothing connects without credentials any more.
     await admin.acl('SETUSER', 'default', 'off');
     await admin.set('secret', 'through-acl');
@@ -53,7 +53,7 @@ describe('web through its restricted ACL user', () => {
     await redis?.close();
   });
 
-  it('should serve, cache and follow changes with only GET, PING, SUBSCRIBE and UNSUBSCRIBE', async () => {
+  it('should serve, cache and follow changes with only GET, PING and (UN)SUBSCRIBE', async () => {
     const web = createWeb(redis, { REDIS_USERNAME: 'web', REDIS_PASSWORD: WEB_PASSWORD });
     try {
       await cacheLive(web);
@@ -77,7 +77,7 @@ describe('web through its restricted ACL user', () => {
     }
   });
 
-  it('should answer 503 and log the auth failure without the password when it is wrong', async () => {
+  it('should answer 503 and log the auth failure without the password if it is wrong', async () => {
     const wrong = 'wrong-pw-81c2';
     const web = createWeb(redis, { REDIS_USERNAME: 'web', REDIS_PASSWORD: wrong });
     try {

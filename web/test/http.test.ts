@@ -7,6 +7,7 @@ import {
   cacheLive,
   createWeb,
   REDIS_CONFIG,
+  redisReady,
   type WebUnderTest,
 } from './support/web-fixture.js';
 
@@ -62,6 +63,7 @@ describe('web HTTP interface', () => {
     await admin.set('unicode', 'grüß 🔑');
     const other = createWeb(redis, { SECRET_KEY: 'unicode', SECRET_CACHE: 'off' });
     try {
+      await redisReady(other);
       const res = await request(other.app).get('/').buffer(true).parse(rawBody);
       const expected = Buffer.from('Hi there! The secret is grüß 🔑.\n', 'utf8');
 
@@ -146,6 +148,7 @@ describe('web HTTP interface', () => {
   it('should answer 503 JSON on / and /readyz while the key is missing', async () => {
     const missing = createWeb(redis, { SECRET_KEY: 'absent' });
     try {
+      await cacheLive(missing);
       const root = await request(missing.app).get('/');
       const ready = await request(missing.app).get('/readyz');
 
@@ -160,11 +163,14 @@ describe('web HTTP interface', () => {
   });
 });
 
+/** Keeps the body as raw bytes, so the test compares exactly what went over the wire. */
 function rawBody(
-  res: NodeJS.ReadableStream,
+  res: request.Response,
   callback: (error: Error | null, body: Buffer) => void,
 ): void {
+  // In Node, superagent hands the parser the IncomingMessage itself.
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }

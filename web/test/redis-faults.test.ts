@@ -9,6 +9,7 @@ import {
   countLogged,
   createWeb,
   REDIS_CONFIG,
+  redisReady,
   type WebUnderTest,
 } from './support/web-fixture.js';
 
@@ -95,6 +96,7 @@ describe('web when Redis fails', () => {
   it('should answer 503 within the command timeout while Redis is busy (DEBUG SLEEP)', async () => {
     await admin.set('secret', 'foobar');
     web = createWeb(redis, { SECRET_CACHE: 'off', REDIS_COMMAND_TIMEOUT_MS: '300' });
+    await redisReady(web);
     expect((await request(web.app).get('/')).status).toBe(200);
 
     const sleeper = adminClient(redis);

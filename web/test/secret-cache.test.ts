@@ -10,6 +10,7 @@ import {
   countLogged,
   createWeb,
   REDIS_CONFIG,
+  redisReady,
   type WebUnderTest,
 } from './support/web-fixture.js';
 
@@ -89,7 +90,7 @@ describe('secret cache', () => {
   it('should never serve a value changed while the subscriber was disconnected', async () => {
     await untilBody(greeting('first'));
 
-    const killed = await admin.client('KILL', 'TYPE', 'pubsub');
+    const killed = Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
     await admin.set('secret', 'changed-while-down');
     expect(killed).toBeGreaterThanOrEqual(1);
 
@@ -128,6 +129,7 @@ describe('secret cache switched off', () => {
     admin = adminClient(redis);
     await admin.set('secret', 'first');
     web = createWeb(redis, { SECRET_CACHE: 'off' });
+    await redisReady(web);
   });
 
   afterAll(async () => {

@@ -66,9 +66,19 @@ export function adminClient(
   return client;
 }
 
-/** Waits until the cache's keyspace subscription is confirmed live. */
-export function cacheLive(web: WebUnderTest): Promise<void> {
-  return waitFor('the keyspace subscription', () => logged(web, 'secret cache live'), 5000);
+/** Waits until the command connection is ready, so a request does not race start-up. */
+export function redisReady(web: WebUnderTest): Promise<void> {
+  return waitFor('the command connection', () =>
+    web.logs
+      .lines()
+      .some((line) => line.msg === 'Redis connection ready' && line.connection === 'commands'),
+  );
+}
+
+/** Waits until the command connection is ready and the keyspace subscription confirmed. */
+export async function cacheLive(web: WebUnderTest): Promise<void> {
+  await redisReady(web);
+  await waitFor('the keyspace subscription', () => logged(web, 'secret cache live'));
 }
 
 export function logged(web: WebUnderTest, message: string): boolean {

@@ -1,0 +1,100 @@
+import { request as httpRequest } from 'node:http';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import { rawExchange } from './support/raw-http.js';
+import {
+  adminClient,
+  cacheLive,
+  createWeb,
+  listenWeb,
+  REDIS_CONFIG,
+  type WebUnderTest,
+} from './support/web-fixture.js';
+
+const GREETING = 'Hi there! The secret is foobar.\n';
+
+function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web facing bad or heavy HTTP input', () => {
+  let redis: TestRedis;
+  let admin: ReturnType<typeof adminClient>;
+  let web: WebUnderTest;
+  let server: Awaited<ReturnType<typeof listenWeb>>;
+
+  beforeAll(async () => {
+    redis = await startRedis({ config: REDIS_CONFIG });
+    admin = adminClient(redis);
+    await admin.set('secret', 'foobar');
+    web = createWeb(redis);
+    await cacheLive(web);
+    server = await listenWeb(web);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await web?.close();
+    admin?.disconnect();
+    await redis?.close();
+  });
+
+  it('should answer oversized headers with 431 and serve the next connection', async () => {
+    const huge = 'x'.repeat(20 * 1024);
+    const reply = await rawExchange(
+      server.port,
+      `GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ${huge}\r\n\r\n`,
+    );
+
+    expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await get(server.port)).toEqual({ status: 200, body: GREETING });
+  });
+
+  it('should send no body bytes after the headers of a HEAD response', async () => {
+    const reply = await rawExchange(
+      server.port,
+      'HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n' +
+        'Connection: close\r\n\r\n',
+    );
+
+    const [headHead, rest] = reply.split('\r\n\r\n', 2);
+    expect(headHead).toMatch(/^HTTP\/1\.1 200 /);
+    expect(headHead).toContain('Content-Length: 32');
+    // The next bytes on the wire are already the second response.
+    expect(rest).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it.each(['/%', '/%E0%A4%A'])(
+    'should answer the raw request line GET %s with 400 JSON',
+    async (path) => {
+      const reply = await rawExchange(
+        server.port,
+        `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+      );
+
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      expect(reply).toContain('application/json');
+      expect(reply.endsWith('{"error":"malformed URL"}')).toBe(true);
+    },
+  );
+
+  it('should answer every one of 1,000 concurrent connections', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => get(server.port)));
+
+    const answered = results.filter(
+      (result) => result.status === 'fulfilled' && result.value.body === GREETING,
+    );
+    expect(answered).toHaveLength(1000);
+  });
+});

@@ -1,0 +1,156 @@
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import { sleep, waitFor } from './support/wait.js';
+import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
+import { spawnWeb } from './support/web-process.js';
+
+function get(port: number, path = '/'): Promise<{ status: number; id: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-request-id']) }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web entry point configuration', () => {
+  it.each([
+    ['PORT=abc', { PORT: 'abc' }, 'PORT', undefined],
+    ['PORT=70000', { PORT: '70000' }, 'PORT', undefined],
+    ['REDIS_URL without a host', { REDIS_URL: 'redis://:hunter2@' }, 'REDIS_URL', 'hunter2'],
+    [
+      'REDIS_URL with another scheme',
+      { REDIS_URL: 'http://u:s3cr3t@host:1' },
+      'REDIS_URL',
+      's3cr3t',
+    ],
+    [
+      'REDIS_COMMAND_TIMEOUT_MS=0',
+      { REDIS_COMMAND_TIMEOUT_MS: '0' },
+      'REDIS_COMMAND_TIMEOUT_MS',
+      undefined,
+    ],
+    ['SECRET_CACHE=maybe', { SECRET_CACHE: 'maybe' }, 'SECRET_CACHE', undefined],
+    ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', undefined],
+    [
+      'LOG_FILE in a missing directory',
+      { LOG_FILE: '/nonexistent-dir/web.log' },
+      'LOG_FILE',
+      undefined,
+    ],
+  ])(
+    'should exit 2 with one line naming the variable for %s',
+    async (_name, env, variable, secret) => {
+      const web = await spawnWeb({ REDIS_PASSWORD: 'pw-never-printed', ...env });
+      try {
+        expect(await web.exited).toBe(2);
+
+        const lines = web.stderr().trimEnd().split('\n');
+        expect(lines).toHaveLength(1);
+        const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+        expect(line).toMatchObject({ level: 'fatal', variable });
+        expect(String(line.msg)).toContain(`${variable}:`);
+        expect(web.stdout()).toBe('');
+        expect(web.stderr()).not.toContain('pw-never-printed');
+        if (secret) expect(web.stderr()).not.toContain(secret);
+      } finally {
+        await web.kill();
+      }
+    },
+  );
+});
+
+describe('web entry point logging', () => {
+  let redis: TestRedis;
+  let admin: ReturnType<typeof adminClient>;
+  let dir: string;
+
+  beforeAll(async () => {
+    redis = await startRedis({ config: REDIS_CONFIG });
+    admin = adminClient(redis);
+    await admin.set('secret', 'foobar');
+    dir = await mkdtemp(join(tmpdir(), 'web-logs-'));
+  });
+
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should append to LOG_FILE and stdout alike and reopen the file on SIGHUP', async () => {
+    const logFile = join(dir, 'web.log');
+    await writeFile(logFile, '{"earlier":"line"}\n');
+    const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
+    try {
+      await web.waitForLog('web listening');
+      const before = await get(web.port);
+      await waitFor('the request line in the file', async () =>
+        (await readFile(logFile, 'utf8')).includes(before.id),
+      );
+      const firstFile = await readFile(logFile, 'utf8');
+      expect(firstFile.startsWith('{"earlier":"line"}\n')).toBe(true);
+      expect(web.stdout()).toContain(before.id);
+
+      await rename(logFile, `${logFile}.1`);
+      web.child.kill('SIGHUP');
+      await web.waitForLog('reopened LOG_FILE');
+      const after = await get(web.port);
+      await waitFor('the request line in the new file', async () =>
+        (await readFile(logFile, 'utf8').catch(() => '')).includes(after.id),
+      );
+
+      expect(await readFile(`${logFile}.1`, 'utf8')).not.toContain(after.id);
+      expect(web.stdout()).toContain(after.id);
+    } finally {
+      await web.kill();
+    }
+  });
+
+  it('should create a missing LOG_FILE in an existing directory', async () => {
+    const logFile = join(dir, 'new.log');
+    const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
+    try {
+      await web.waitForLog('web listening');
+      await waitFor('the start-up line in the file', async () =>
+        (await readFile(logFile, 'utf8').catch(() => '')).includes('web listening'),
+      );
+    } finally {
+      await web.kill();
+    }
+  });
+
+  it('should keep stdout to JSON lines and stderr empty while Redis is unreachable', async () => {
+    const down = await startRedis({ config: REDIS_CONFIG });
+    await down.stop();
+    const web = await spawnWeb({ REDIS_URL: down.url });
+    try {
+      await web.waitForLog('web listening');
+      expect((await get(web.port)).status).toBe(503);
+      await sleep(1500);
+
+      const lines = web.lines();
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(2);
+      expect(
+        web
+          .stdout()
+          .split('\n')
+          .filter((line) => line !== '').length,
+      ).toBe(lines.length);
+      expect(web.stderr()).toBe('');
+    } finally {
+      await web.kill();
+      await down.close();
+    }
+  });
+});
