@@ -185,7 +185,9 @@ describe('k8s pod: volumes and shutdown', () => {
   const logSidecar = containerNamed(pod.spec, 'log-sidecar');
 
   it("should share web's log folder with log-sidecar, read-only there", () => {
-    const webMount = web.volumeMounts?.find((m) => m.mountPath === dirname(envValue(web, 'LOG_FILE')!));
+    const webMount = web.volumeMounts?.find(
+      (m) => m.mountPath === dirname(envValue(web, 'LOG_FILE')!),
+    );
     const sidecarMount = logSidecar.volumeMounts?.find(
       (m) => m.mountPath === envValue(logSidecar, 'LOG_DIR'),
     );
@@ -221,7 +223,10 @@ describe('k8s pod: volumes and shutdown', () => {
 });
 
 describe('k8s rollout, scaling and labels', () => {
-  const selector = { 'app.kubernetes.io/name': 'sidecar-pod', 'app.kubernetes.io/instance': 'sidecar-pod' };
+  const selector = {
+    'app.kubernetes.io/name': 'sidecar-pod',
+    'app.kubernetes.io/instance': 'sidecar-pod',
+  };
 
   it('should add a pod before removing one during a rollout', () => {
     expect(deployment.spec?.replicas).toBe(2);
@@ -276,8 +281,9 @@ describe('k8s rollout, scaling and labels', () => {
     expect(service.spec.type).toBe('ClusterIP');
     expect(service.spec.ports).toHaveLength(1);
     expect(port).toMatchObject({ name: 'http', port: 80 });
-    expect(containerNamed(pod.spec, 'web').ports?.find((p) => p.name === port?.targetPort))
-      .toMatchObject({ containerPort: 8080 });
+    expect(
+      containerNamed(pod.spec, 'web').ports?.find((p) => p.name === port?.targetPort),
+    ).toMatchObject({ containerPort: 8080 });
   });
 
   it("should scale the Deployment on web's CPU, never below its replica count", () => {
