@@ -32,7 +32,12 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
 
   const services = createServices(config, logger);
   const app = createApp({ ...services, logger });
-  const server = await listen(app, config.host, config.port);
+  const server = await listen(app, config.host, config.port).catch(async (error: unknown) => {
+    logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen; exiting');
+    services.close();
+    await logs.close();
+    return process.exit(1);
+  });
   logger.info(
     {
       host: config.host,

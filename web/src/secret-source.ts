@@ -10,6 +10,8 @@ import type { SecretCache } from './secret-cache.js';
  * and failing at once while disconnected (no offline queue).
  */
 export class SecretSource {
+  #shared: { generation: number; read: Promise<string> } | undefined;
+
   constructor(
     private readonly client: Redis,
     private readonly watch: ConnectionWatch,
@@ -22,9 +24,27 @@ export class SecretSource {
     return this.cache?.value;
   }
 
-  /** The value from the cache or Redis; throws SecretUnavailableError. */
-  async read(): Promise<string> {
-    return this.cache?.value ?? this.readRedis();
+  /**
+   * The value from the cache or Redis; throws SecretUnavailableError. While the
+   * cache is live, requests that miss it together share one GET, as long as no
+   * notification arrived since that GET was sent; so a burst right after a change
+   * costs Redis one read, not one per request.
+   */
+  read(): Promise<string> {
+    const cache = this.cache;
+    if (!cache?.live) return this.readRedis();
+
+    const cached = cache.value;
+    if (cached !== undefined) return Promise.resolve(cached);
+
+    const shared = this.#shared;
+    if (shared && shared.generation === cache.generation) return shared.read;
+
+    const read = this.readRedis().finally(() => {
+      if (this.#shared?.read === read) this.#shared = undefined;
+    });
+    this.#shared = { generation: cache.generation, read };
+    return read;
   }
 
   /** Always asks Redis, so a readiness probe proves Redis answers; refills the cache. */

@@ -1,10 +1,13 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { freePort } from '../../test-support/free-port.js';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { sleep, waitFor } from './support/wait.js';
 import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
@@ -68,6 +71,23 @@ describe('web entry point configuration', () => {
       }
     },
   );
+});
+
+describe('web entry point listening', () => {
+  it('should exit 1 with a fatal line when its port is taken', async () => {
+    const taken = createServer();
+    const port = await freePort();
+    taken.listen(port, '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const web = await spawnWeb({ PORT: String(port), REDIS_URL: 'redis://127.0.0.1:1' });
+
+      expect(await web.exited).toBe(1);
+      expect(web.lines().at(-1)).toMatchObject({ level: 'fatal', msg: 'cannot listen; exiting' });
+    } finally {
+      taken.close();
+    }
+  });
 });
 
 describe('web entry point logging', () => {

@@ -67,6 +67,22 @@ describe('secret cache', () => {
     expect(await getCalls(admin)).toBe(before);
   });
 
+  it('should send one Redis GET for a burst of requests that miss the cache together', async () => {
+    await untilBody(greeting('first'));
+    const cache = web.services.cache!;
+    const generation = cache.generation;
+    await admin.set('secret', 'burst');
+    await waitFor('the notification', () => cache.generation > generation, 1000);
+    const before = await getCalls(admin);
+
+    const bodies = await Promise.all(
+      Array.from({ length: 50 }, async () => (await request(web.app).get('/')).text),
+    );
+
+    expect(new Set(bodies)).toEqual(new Set([greeting('burst')]));
+    expect(await getCalls(admin)).toBe(before + 1);
+  });
+
   it('should serve a changed value once its keyspace notification arrived', async () => {
     await untilBody(greeting('first'));
 

@@ -138,12 +138,11 @@ describe('web process shutdown', () => {
         (error: NodeJS.ErrnoException) => error.code,
       );
       await sleep(100);
-      const signalled = Date.now();
       web.child.kill('SIGTERM');
 
+      // Reset, not answered: the process did not wait for the 1.5 s Redis stall.
       expect(await inFlight).toBe('ECONNRESET');
       expect(await web.exited).toBe(0);
-      expect(Date.now() - signalled).toBeLessThan(1200);
       expect(web.lines().some((line) => line.msg.startsWith('shutdown timeout'))).toBe(true);
       await sleeping;
       sleeper.disconnect();
