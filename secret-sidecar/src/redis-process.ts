@@ -55,8 +55,10 @@ export class RedisProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: options.env,
     });
+    // 'close' rather than 'exit': it comes once Redis's stdout and stderr are drained,
+    // so its last words are logged and in `reason` before anyone hears of the exit.
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      this.child.once('close', (code, signal) => {
         this.exit = { code, signal };
         resolve(this.exit);
       });
@@ -102,8 +104,6 @@ export class RedisProcess {
       await this.exited;
       throw new RedisStartError(undefined, this.reason);
     }
-    // Let the last lines Redis wrote before exiting reach the log and the reason.
-    await Promise.race([once(child.stdout!, 'close'), delay(200)]);
     throw new RedisStartError(outcome, this.reason);
   }
 
@@ -137,8 +137,4 @@ export function exitStatus(exit: RedisExit): number {
 
 export function describeExit(exit: RedisExit): string {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,17 +3,18 @@ import { mkdtemp, readdir, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-import { CommandParseError } from './command-parser.js';
+import { createAdminClient } from './admin-client.js';
 import { ADMIN_USER, type SidecarConfig } from './config.js';
 import { buildRedisConfig } from './redis-config.js';
 import type { RedisLaunch } from './redis-launch.js';
 import { describeExit, exitStatus, RedisProcess, type RedisExit } from './redis-process.js';
-import { readSecret, SecretReadError, type SecretSnapshot } from './secret-reader.js';
+import { readSecret, type SecretSnapshot } from './secret-reader.js';
+import { SecretSync } from './secret-sync.js';
 import { SecretWatcher } from './secret-watcher.js';
-import { SeedError, Seeder } from './seeder.js';
+import { Seeder } from './seeder.js';
 
 export interface SupervisorOptions {
   config: SidecarConfig;
@@ -49,8 +50,7 @@ export class Supervisor {
   private seeder: Seeder | undefined;
   private workDir: string | undefined;
   private watcher: SecretWatcher | undefined;
-  private applied: SecretSnapshot | undefined;
-  private lastFailure: string | undefined;
+  private readonly secret: SecretSync;
   private ready = false;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -61,7 +61,9 @@ export class Supervisor {
   // Random per start and only in this process's memory: the config carries its hash.
   private readonly adminPassword = randomBytes(32).toString('hex');
 
-  constructor(private readonly options: SupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.secret = new SecretSync(options.config.secretDir, options.logger);
+  }
 
   get isStopping(): boolean {
     return this.stopping;
@@ -71,7 +73,6 @@ export class Supervisor {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const snapshot = await readSecret(config.secretDir);
-    this.logSkipped(snapshot);
 
     this.workDir = await mkdtemp(join(tmpdir(), 'secret-sidecar-redis-'));
     logger.info(
@@ -101,7 +102,7 @@ export class Supervisor {
 
   async health(): Promise<HealthState> {
     const alive = await this.redisAnswers();
-    if (!alive) return { alive, ready: false, reason: 'redis-server is not running' };
+    if (!alive) return { alive, ready: false, reason: 'redis-server does not answer' };
     if (!this.ready) return { alive, ready: false, reason: 'the Secret is not seeded yet' };
     return { alive, ready: true, reason: 'every key is seeded' };
   }
@@ -163,28 +164,17 @@ export class Supervisor {
     await redis.ready;
     logger.info({ pid: redis.pid }, 'redis-server is accepting connections');
 
-    const client = new Redis({
-      host: clientHost(config.redisBind),
+    const client = createAdminClient({
+      bind: config.redisBind,
       port: config.redisPort,
-      username: ADMIN_USER,
       password: this.adminPassword,
-      connectionName: 'secret-sidecar',
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 5000,
-      // One client per Redis run: when Redis dies, the restart makes a new one.
-      retryStrategy: () => null,
     });
-    client.on('error', () => undefined);
     this.client = client;
     await client.connect();
 
     this.seeder = new Seeder(client);
-    const result = await this.seeder.apply(snapshot);
-    this.applied = snapshot;
+    await this.secret.seed(this.seeder, snapshot);
     this.failedStarts = 0;
-    logger.info({ keys: result.keys, written: result.written }, 'Secret seeded into Redis');
     this.setReady(true);
   }
 
@@ -217,7 +207,7 @@ export class Supervisor {
     if (this.stopping) return;
 
     try {
-      await this.exclusive(() => this.bringUp(this.applied!));
+      await this.exclusive(() => this.bringUp(this.secret.applied!));
       this.requestSync();
     } catch (error) {
       if (this.stopping) return;
@@ -241,55 +231,12 @@ export class Supervisor {
     void (async () => {
       while (this.syncWanted && !this.stopping) {
         this.syncWanted = false;
-        await this.exclusive(() => this.sync());
+        await this.exclusive(async () => {
+          if (this.ready && this.seeder && !this.stopping) await this.secret.sync(this.seeder);
+        });
       }
       this.syncing = false;
     })();
-  }
-
-  /** Applies the Secret if it changed since the last good apply; whole or not at all. */
-  private async sync(): Promise<void> {
-    if (!this.ready || !this.seeder || this.stopping) return;
-
-    let snapshot: SecretSnapshot;
-    try {
-      snapshot = await readSecret(this.options.config.secretDir);
-    } catch (error) {
-      this.reportFailure(error as Error, (error as Error).message);
-      return;
-    }
-    if (snapshot.fingerprint === this.applied?.fingerprint) return;
-    if (snapshot.fingerprint === this.lastFailure) return;
-
-    try {
-      const result = await this.seeder.apply(snapshot);
-      this.applied = snapshot;
-      this.lastFailure = undefined;
-      this.logSkipped(snapshot);
-      this.options.logger.info({ ...result }, 'Secret rotation applied');
-    } catch (error) {
-      this.reportFailure(error as Error, snapshot.fingerprint);
-    }
-  }
-
-  /** Logs a failed rotation once per distinct failure; the good values stay in Redis. */
-  private reportFailure(error: Error, key: string): void {
-    const known = error instanceof SecretReadError || error instanceof CommandParseError;
-    const refused = error instanceof SeedError;
-    if (!known && !refused) {
-      this.options.logger.warn({ err: error }, 'could not apply the Secret; will try again');
-      return;
-    }
-    if (key === this.lastFailure) return;
-
-    this.lastFailure = key;
-    const partial = refused && error.partial;
-    this.options.logger.warn(
-      { error: error.message, partial },
-      partial
-        ? 'Redis refused part of the new Secret and applied the rest; will apply the next change'
-        : 'new Secret not applied, Redis keeps the previous values; will apply the next change',
-    );
   }
 
   private async redisAnswers(): Promise<boolean> {
@@ -313,14 +260,6 @@ export class Supervisor {
     this.options.logger.info({ ready }, ready ? 'ready: every key is seeded' : 'not ready');
   }
 
-  private logSkipped(snapshot: SecretSnapshot): void {
-    if (snapshot.skipped.length === 0) return;
-    this.options.logger.warn(
-      { skipped: snapshot.skipped },
-      'Secret entries that are not files are skipped',
-    );
-  }
-
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.lock.then(task);
     this.lock = run.catch(() => undefined);
@@ -333,13 +272,4 @@ function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.WEB_REDIS_PASSWORD;
   return env;
-}
-
-/** Where the supervisor reaches Redis: the first bind address, a wildcard meaning loopback. */
-function clientHost(bind: string): string {
-  const first = bind.trim().split(/\s+/)[0] ?? '127.0.0.1';
-  const address = first.replace(/^-/, '');
-  if (address === '*' || address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::*' || address === '::') return '::1';
-  return address;
 }

@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,6 +95,28 @@ describe('secret-sidecar lifecycle', () => {
       'redis-server is down; restarting it and seeding it again',
     );
     expect(isAlive(firstPid)).toBe(false);
+  });
+
+  it("should give up with exit 1 and Redis's reason when Redis cannot be restarted", async () => {
+    const redisPid = sidecar.redisPid!;
+    process.kill(redisPid, 'SIGKILL');
+    // Take the port in the 100 ms before the first restart, so that every restart fails.
+    await eventually(async () => expect(await isListening(sidecar.redisPort)).toBe(false), 1000);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(sidecar.redisPort, '127.0.0.1', resolve));
+
+    try {
+      const exit = await sidecar.exited;
+      expect(exit.code).toBe(1);
+      const fatal = sidecar.logs.filter((log) => log.level === 'fatal');
+      expect(fatal.map((log) => log.msg)).toEqual([
+        expect.stringContaining('Address already in use'),
+      ]);
+      const restarts = sidecar.logs.filter((log) => log.msg.startsWith('redis-server is down'));
+      expect(restarts.map((log) => log.backoffMs)).toEqual([100, 200, 400, 800, 1600]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it('should answer 503 on /healthz and /readyz while Redis is down', async () => {

@@ -80,7 +80,7 @@ describe('secret-sidecar rotation', () => {
     expect(applied).toMatchObject({ written: [], deleted: ['gone-later'], keys: 3 });
   });
 
-  it('should redefine the keys of a changed command file whole and drop keys it no longer writes', async () => {
+  it("should rewrite a changed command file's keys whole, dropping keys it no longer writes", async () => {
     await start(60_000);
     expect(await web.get('cmd-a')).toBe(`${MARK}-x-y`);
 
@@ -118,7 +118,7 @@ describe('secret-sidecar rotation', () => {
     await eventually(async () => expect(await web.get('secret')).toBe(`${MARK}-v3`), 1000);
   });
 
-  it('should keep the old values while ..data points to nothing, then apply the repair', async () => {
+  it('should keep the old values while ..data points to nothing, then apply the fix', async () => {
     await start(200);
     await symlink('..missing', join(dir, '..data_tmp'));
     const good = await readlink(join(dir, '..data'));

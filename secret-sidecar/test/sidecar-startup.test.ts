@@ -158,7 +158,7 @@ describe('secret-sidecar start-up', () => {
     const early = await eventually(() => sidecar!.health('/readyz'));
     expect(early).toEqual({
       status: 503,
-      body: { status: 'not ready', reason: 'redis-server is not running' },
+      body: { status: 'not ready', reason: 'redis-server does not answer' },
     });
     expect((await sidecar.health('/healthz')).status).toBe(503);
 
