@@ -80,7 +80,7 @@ describe('secret-sidecar rotation', () => {
     expect(applied).toMatchObject({ written: [], deleted: ['gone-later'], keys: 3 });
   });
 
-  it("should rewrite a changed command file's keys whole, dropping keys it no longer writes", async () => {
+  it('should rewrite the keys of a changed command file whole, dropping stale ones', async () => {
     await start(60_000);
     expect(await web.get('cmd-a')).toBe(`${MARK}-x-y`);
 
