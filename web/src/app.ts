@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 import { errorHandler, notFound } from './error-handler.js';
 import { GreetingBody } from './greeting.js';
-import { MethodNotAllowedError } from './http-errors.js';
+import { MethodNotAllowedError, reasonCode } from './http-errors.js';
 import type { Readiness } from './readiness.js';
 import { requestLog } from './request-log.js';
 import { sendJson, sendText } from './respond.js';
@@ -39,8 +39,10 @@ export function createApp({ source, readiness, logger }: AppDeps): Express {
 
   const ready: RequestHandler = (_req, res, next) => {
     readiness.check().then((result) => {
-      if (result.ready) sendJson(res, 200, { status: 'ready' });
-      else sendJson(res, 503, { status: 'unready', reason: result.reason });
+      if (result.ready) return sendJson(res, 200, { status: 'ready' });
+
+      res.locals.errorCode = reasonCode(result.reason);
+      sendJson(res, 503, { status: 'unready', reason: result.reason });
     }, next);
   };
 

@@ -59,6 +59,11 @@ export type UnavailableReason =
   | 'redis refused the command'
   | 'secret key missing';
 
+/** The log form of a reason: `redis timeout` -> `redis_timeout`. */
+export function reasonCode(reason: UnavailableReason): string {
+  return reason.replaceAll(' ', '_');
+}
+
 export class SecretUnavailableError extends HttpError {
   readonly status = 503;
 
@@ -71,7 +76,7 @@ export class SecretUnavailableError extends HttpError {
   }
 
   get code(): string {
-    return this.reason.replaceAll(' ', '_');
+    return reasonCode(this.reason);
   }
 
   override body(): Record<string, string> {

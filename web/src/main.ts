@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 
 import { ConfigError, createLogger } from '@sidecar-pod/common';
 import { pino } from 'pino';
@@ -32,7 +33,41 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
 
   const services = createServices(config, logger);
   const app = createApp({ ...services, logger });
-  const server = await listen(app, config.host, config.port).catch(async (error: unknown) => {
+  let server: Server | undefined;
+
+  // Installed before listening, so a signal during start-up also ends in an orderly exit.
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(
+      { signal, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down: refusing new connections, finishing requests in flight',
+    );
+
+    const outcome = server ? await drain(server, config.shutdownTimeoutMs) : 'drained';
+    if (outcome === 'forced') {
+      logger.warn(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'shutdown timeout: closed connections still open',
+      );
+    }
+    services.close();
+    logger.info({ signal }, 'web stopped');
+
+    await logs.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGHUP', () => {
+    if (!config.logFile) return logger.info('SIGHUP ignored: LOG_FILE is not set');
+
+    logs.reopen();
+    logger.info({ file: config.logFile }, 'reopened LOG_FILE');
+  });
+
+  server = await listen(app, config.host, config.port).catch(async (error: unknown) => {
     logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen; exiting');
     services.close();
     await logs.close();
@@ -51,38 +86,6 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
     },
     'web listening',
   );
-
-  process.on('SIGHUP', () => {
-    if (!config.logFile) return logger.info('SIGHUP ignored: LOG_FILE is not set');
-
-    logs.reopen();
-    logger.info({ file: config.logFile }, 'reopened LOG_FILE');
-  });
-
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(
-      { signal, timeoutMs: config.shutdownTimeoutMs },
-      'shutting down: refusing new connections, finishing requests in flight',
-    );
-
-    const outcome = await drain(server, config.shutdownTimeoutMs);
-    if (outcome === 'forced') {
-      logger.warn(
-        { timeoutMs: config.shutdownTimeoutMs },
-        'shutdown timeout: closed connections still open',
-      );
-    }
-    services.close();
-    logger.info({ signal }, 'web stopped');
-
-    await logs.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', (signal) => void stop(signal));
-  process.on('SIGINT', (signal) => void stop(signal));
 }
 
 /** Runs one start-up step; a ConfigError becomes one JSON line on stderr and exit 2. */
