@@ -52,8 +52,7 @@ const DATA_LINK = '..data';
  * Names starting with `.` are not keys.
  */
 export async function readSecret(dir: string): Promise<SecretSnapshot> {
-  const source = await resolveSource(dir);
-  const names = source === dir ? await list(dir, dir) : await list(source, join(dir, DATA_LINK));
+  const { source, names } = await listKeys(dir);
 
   const entries: SecretEntry[] = [];
   const skipped: string[] = [];
@@ -69,25 +68,25 @@ export async function readSecret(dir: string): Promise<SecretSnapshot> {
   return { entries, fingerprint: fingerprintOf(entries), skipped };
 }
 
-/** The directory to read: the target of `..data` when there is one, else `dir` itself. */
-async function resolveSource(dir: string): Promise<string> {
+/**
+ * The directory to read, the target of `..data` when there is one, else `dir`
+ * itself, and the names in it that are keys: all but those starting with a dot.
+ */
+async function listKeys(dir: string): Promise<{ source: string; names: string[] }> {
   const info = await stat(dir).catch(fail(dir));
   if (!info.isDirectory()) throw new SecretReadError(dir, 'is not a directory');
 
-  const all = await readdir(dir).catch(fail(dir));
-  if (!all.includes(DATA_LINK)) return dir;
-
-  const link = join(dir, DATA_LINK);
-  return realpath(link).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new SecretReadError(link, 'points to nothing');
-    return fail(link)(error);
-  });
-}
-
-/** The names in a directory that are keys: all but those starting with a dot, sorted. */
-async function list(path: string, shown: string): Promise<string[]> {
-  const names = await readdir(path).catch(fail(shown));
-  return names.filter((name) => !name.startsWith('.')).sort();
+  let names = await readdir(dir).catch(fail(dir));
+  let source = dir;
+  if (names.includes(DATA_LINK)) {
+    const link = join(dir, DATA_LINK);
+    source = await realpath(link).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new SecretReadError(link, 'points to nothing');
+      return fail(link)(error);
+    });
+    names = await readdir(source).catch(fail(link));
+  }
+  return { source, names: names.filter((name) => !name.startsWith('.')).sort() };
 }
 
 async function readEntry(

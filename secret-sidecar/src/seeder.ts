@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 
 import type { SecretEntry, SecretSnapshot } from './secret-reader.js';
 
@@ -82,6 +82,7 @@ export class Seeder {
     }
 
     const results = await multi.exec().catch((error: Error) => {
+      if (!isRedisReply(error)) throw error;
       throw new SeedError('MULTI/EXEC', redactReply(error.message), false);
     });
     this.remember(planned);
@@ -144,6 +145,7 @@ export class Seeder {
 
     const keys = new Set<string>();
     for (const [index, [error, reply]] of replies.entries()) {
+      if (error && !isRedisReply(error)) throw error;
       if (error && NO_KEYS.test(error.message)) continue;
       if (error) {
         const place = `${entry.path}, line ${entry.commands[index]?.line}`;
@@ -173,6 +175,11 @@ export class Seeder {
  */
 export function redactReply(reply: string): string {
   return reply.replace(/'[^']*'/g, "'…'");
+}
+
+/** An error Redis answered with, as opposed to a connection that failed. */
+function isRedisReply(error: Error): boolean {
+  return error instanceof ReplyError;
 }
 
 function toBuffer(key: string): Buffer {
