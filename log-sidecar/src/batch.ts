@@ -31,6 +31,8 @@ export class Batch {
   /** Latest mark per file; a later mark for the same file replaces the earlier one. */
   readonly marks = new Map<string, BatchMark>();
   readonly createdAt = Date.now();
+  /** Pooled buffers the parts point into; back to the pool once the batch is delivered. */
+  readonly retained: Buffer[] = [];
 
   get isEmpty(): boolean {
     return this.records === 0 && this.marks.size === 0 && this.parts.length === 0;
@@ -40,6 +42,10 @@ export class Batch {
     this.parts.push(part);
     this.records += records;
     this.outputBytes += outputBytes;
+  }
+
+  retain(buffer: Buffer): void {
+    this.retained.push(buffer);
   }
 
   mark(mark: BatchMark): void {

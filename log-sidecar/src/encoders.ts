@@ -1,4 +1,5 @@
 import type { Batch } from './batch.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { OutputFormat } from './config.js';
 import type { RecordWriter } from './line-splitter.js';
 
@@ -12,22 +13,29 @@ export interface RecordMetadata {
 
 /** Turns the records of one chunk into output parts appended to a batch. */
 export interface ChunkEncoder extends RecordWriter {
+  /** True when output points into the read buffer, which must then wait for delivery. */
+  readonly holdsInput: boolean;
   /** Starts a chunk read from `path` into `batch`. */
   begin(batch: Batch, path: string): void;
   /** Ends the chunk: pending small pieces become one part of the batch. */
   end(): void;
 }
 
-export function createEncoder(format: OutputFormat, metadata: RecordMetadata): ChunkEncoder {
-  return format === 'json' ? new JsonEncoder(metadata) : new RawEncoder();
+export function createEncoder(
+  format: OutputFormat,
+  metadata: RecordMetadata,
+  pool: BufferPool,
+): ChunkEncoder {
+  return format === 'json' ? new JsonEncoder(metadata, pool) : new RawEncoder();
 }
 
 /**
  * Ships each line as it was written, LF-terminated. Runs of clean lines are handed to the
  * sink as slices of the read buffer: no string is created and no byte copied per line. That
- * is safe because a read buffer is never reused once its bytes have been handed over.
+ * is safe because a read buffer goes back to its pool only after the batch was delivered.
  */
 class RawEncoder implements ChunkEncoder {
+  readonly holdsInput = true;
   private batch: Batch | undefined;
   private pieces: Buffer[] = [];
   private pieceBytes = 0;
@@ -73,16 +81,24 @@ class RawEncoder implements ChunkEncoder {
  * One JSON object per line: {"ts","file","pod","namespace","container","message"} with
  * "partial":true on the leading pieces of a line cut at MAX_LINE_BYTES. Everything before
  * the message is the same for a whole chunk, so it is built once per chunk; `ts` is when
- * the shipper read the chunk, not a time parsed from the line.
+ * the shipper read the chunk, not a time parsed from the line. Objects are written straight
+ * into pooled buffers: concatenating a string per chunk first cost twice the memory.
  */
 class JsonEncoder implements ChunkEncoder {
+  readonly holdsInput = false;
   private readonly constantFields: string;
   private batch: Batch | undefined;
   private prefix = '';
-  private text = '';
-  private records = 0;
+  private out: Buffer | undefined;
+  private outBatch: Batch | undefined;
+  private used = 0;
+  private partStart = 0;
+  private partRecords = 0;
 
-  constructor(metadata: RecordMetadata) {
+  constructor(
+    metadata: RecordMetadata,
+    private readonly pool: BufferPool,
+  ) {
     let fields = '';
     if (metadata.podName !== undefined) fields += `,"pod":${JSON.stringify(metadata.podName)}`;
     if (metadata.podNamespace !== undefined) {
@@ -96,36 +112,63 @@ class JsonEncoder implements ChunkEncoder {
 
   begin(batch: Batch, path: string): void {
     this.batch = batch;
+    // A buffer is given back when its batch is delivered, so it never serves two batches.
+    if (this.outBatch !== batch) this.out = undefined;
     const ts = new Date().toISOString();
     this.prefix = `{"ts":"${ts}","file":${JSON.stringify(path)}${this.constantFields},"message":`;
   }
 
   cleanLines(buffer: Buffer, start: number, end: number, count: number): void {
     const { prefix } = this;
-    let text = '';
     let position = start;
     for (let i = 0; i < count; i++) {
       const lf = buffer.indexOf(0x0a, position);
-      text += `${prefix}${JSON.stringify(buffer.toString('utf8', position, lf))}}\n`;
+      this.append(`${prefix}${JSON.stringify(buffer.toString('utf8', position, lf))}}\n`);
       position = lf + 1;
     }
-    this.text += text;
-    this.records += count;
   }
 
   record(line: Buffer, partial: boolean): void {
     const message = JSON.stringify(line.toString('utf8'));
-    this.text += `${this.prefix}${message}${partial ? ',"partial":true}\n' : '}\n'}`;
-    this.records++;
+    this.append(`${this.prefix}${message}${partial ? ',"partial":true}\n' : '}\n'}`);
   }
 
   end(): void {
-    if (!this.batch) throw new Error('JsonEncoder used outside begin()/end()');
-    if (this.records > 0) {
-      this.batch.addPart(this.text, this.records, Buffer.byteLength(this.text));
-    }
-    this.text = '';
-    this.records = 0;
+    this.pushPart();
     this.batch = undefined;
+  }
+
+  private append(json: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    const worst = json.length * 3;
+    if (!this.out || this.used + worst > this.out.length) this.nextBuffer(worst);
+
+    const out = this.out as Buffer;
+    this.used += out.write(json, this.used);
+    this.partRecords++;
+  }
+
+  private nextBuffer(atLeast: number): void {
+    this.pushPart();
+    const batch = this.target();
+    this.out = this.pool.acquire(atLeast);
+    this.outBatch = batch;
+    batch.retain(this.out);
+    this.used = 0;
+    this.partStart = 0;
+  }
+
+  private pushPart(): void {
+    if (!this.out || this.used === this.partStart) return;
+
+    const part = this.out.subarray(this.partStart, this.used);
+    this.target().addPart(part, this.partRecords, part.length);
+    this.partStart = this.used;
+    this.partRecords = 0;
+  }
+
+  private target(): Batch {
+    if (!this.batch) throw new Error('JsonEncoder used outside begin()/end()');
+    return this.batch;
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import { AnomalyReporter } from './anomaly-reporter.js';
 import { Batch } from './batch.js';
+import { BufferPool } from './buffer-pool.js';
 import {
   CorruptCheckpointError,
   type CheckpointEntry,
@@ -22,6 +23,9 @@ import { Tailer, type ReadContext, type ReadOutcome, type ResumePoint } from './
 
 /** /healthz fails when the loop has not come round for this long. */
 const LIVENESS_STALL_MS = 60_000;
+
+/** Read and output buffers kept for reuse; more are allocated while batches are in flight. */
+const POOLED_BUFFERS = 16;
 
 /** Chunks one file may read per round before the next file gets its turn. */
 const CHUNKS_PER_TURN = 4;
@@ -51,6 +55,7 @@ export class Shipper {
   private readonly context: ReadContext;
   private readonly readCapacity: number;
   private readonly anomalies: AnomalyReporter;
+  private readonly pool: BufferPool;
   private batch = new Batch();
   /** Loaded at start; matched to files once LOG_DIR can be listed. */
   private pendingEntries: CheckpointEntry[] = [];
@@ -76,8 +81,10 @@ export class Shipper {
     // makes progress: its first piece is cut within one chunk.
     this.readCapacity = Math.max(config.readChunkBytes, TAIL_CHECK_BYTES + config.maxLineBytes + 1);
     this.anomalies = new AnomalyReporter(stats, config.maxLineBytes, logger);
+    this.pool = new BufferPool(this.readCapacity, POOLED_BUFFERS);
     this.context = {
-      encoder: createEncoder(config.outputFormat, config),
+      encoder: createEncoder(config.outputFormat, config, this.pool),
+      pool: this.pool,
       stats,
       maxLineBytes: config.maxLineBytes,
       batch: () => this.batch,
@@ -403,6 +410,7 @@ export class Shipper {
           stats.batchesDelivered++;
         }
         this.ledger.delivered(batch);
+        this.pool.release(batch.retained);
       },
       (error: Error) => this.fail(error),
     );

@@ -8,12 +8,14 @@ import {
   readFingerprint,
   type Fingerprint,
 } from './file-identity.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { ChunkEncoder } from './encoders.js';
 import { splitLines, type LineState, type SplitStats } from './line-splitter.js';
 
 /** What a tailer needs from the shipper while it reads. */
 export interface ReadContext {
   encoder: ChunkEncoder;
+  pool: BufferPool;
   stats: SplitStats;
   maxLineBytes: number;
   /** The batch records go into now; changes after afterChunk() flushed it. */
@@ -151,7 +153,7 @@ export class Tailer {
       tailLength + (size - this.offset),
       tailLength + room,
     );
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = context.pool.acquire(length);
 
     let filled = 0;
     while (filled < length) {
@@ -162,13 +164,16 @@ export class Tailer {
     }
 
     const view = buffer.subarray(0, filled);
-    if (filled < tailLength || !view.subarray(0, tailLength).equals(this.tail)) return 'replaced';
-    return { view, tailLength, unread: 0 };
+    if (filled < tailLength || !view.subarray(0, tailLength).equals(this.tail)) {
+      context.pool.release([buffer]);
+      return 'replaced';
+    }
+    return { buffer, view, tailLength, unread: 0 };
   }
 
   /** Splits one chunk into records and moves the offset past them; returns bytes consumed. */
   private consume(
-    chunk: { view: Buffer; tailLength: number; unread: number },
+    chunk: { buffer: Buffer; view: Buffer; tailLength: number; unread: number },
     context: ReadContext,
     final: boolean,
   ): number {
@@ -193,6 +198,8 @@ export class Tailer {
 
     const consumed = end - tailLength;
     chunk.unread = view.length - end;
+    if (consumed > 0 && context.encoder.holdsInput) batch.retain(chunk.buffer);
+    else context.pool.release([chunk.buffer]);
     if (consumed === 0) return 0;
 
     this.offset += consumed;
