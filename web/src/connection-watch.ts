@@ -49,13 +49,13 @@ export class ConnectionWatch {
 
     const first = this.#state === 'connecting';
     this.#state = 'up';
-    const fields = { connection: this.options.name };
-    if (first) this.logger.info(fields, 'Redis connection ready');
-    else
-      this.logger.info(
-        { ...fields, downMs: Date.now() - this.#downSince },
-        'Redis connection restored',
-      );
+    const connection = this.options.name;
+    if (first) {
+      this.logger.info({ connection }, 'Redis connection ready');
+      return;
+    }
+    const downMs = Date.now() - this.#downSince;
+    this.logger.info({ connection, downMs }, 'Redis connection restored');
   }
 
   /** Records a connection-level failure; a command's auth reply counts too. */

@@ -1,5 +1,5 @@
-import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { ConfigError, createLogger, type LogLevel } from '@sidecar-pod/common';
@@ -31,11 +31,12 @@ const CLOSE_WAIT_MS = 2000;
  * flight instead of blocking the event loop on every request line.
  */
 export function openLogs(settings: LogSettings, version: string): WebLogs {
-  if (settings.logFile) checkAppendable(settings.logFile);
+  const path = settings.logFile;
+  if (path) checkAppendable(path);
 
   const stdout = pino.destination({ dest: 1, sync: false });
-  const file = settings.logFile
-    ? pino.destination({ dest: settings.logFile, append: true, mkdir: false, sync: false })
+  const file = path
+    ? pino.destination({ dest: path, append: true, mkdir: false, sync: false })
     : undefined;
   const destination = file
     ? pino.multistream([
@@ -51,7 +52,7 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
     podName: settings.podName,
     destination,
   });
-  if (file) watchFileErrors(file, settings.logFile!, logger);
+  if (file && path) watchFileErrors(file, path, logger);
 
   const streams = file ? [stdout, file] : [stdout];
   let closing: Promise<void> | undefined;

@@ -13,10 +13,12 @@ export function reconnectDelay(attempt: number): number {
 
 /**
  * One ioredis connection shaped for web's ACL user, which may run only GET, PING,
- * SUBSCRIBE and UNSUBSCRIBE (plus AUTH and HELLO, which Redis always allows):
- * no ready check (it sends INFO), no connection name or library info (CLIENT
- * SETNAME/SETINFO), no maintenance notifications (CLIENT MAINT_NOTIFICATIONS).
- * The caller must attach an 'error' listener before the first tick.
+ * SUBSCRIBE and UNSUBSCRIBE. AUTH and HELLO pass any ACL (Redis' acl.c lets commands
+ * flagged no-auth through), so ioredis 6's `HELLO 3 AUTH user pass` handshake works;
+ * everything else it would send on connect is switched off: the ready check (INFO),
+ * the connection name and library info (CLIENT SETNAME/SETINFO) and maintenance
+ * notifications (CLIENT MAINT_NOTIFICATIONS). The caller must attach an 'error'
+ * listener in the same tick, or ioredis prints "Unhandled error event".
  */
 export function createRedisClient(config: RedisConfig): Redis {
   const options: RedisOptions = {

@@ -4,6 +4,11 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 /** While draining, idle keep-alive sockets are closed this often. */
 const SWEEP_MS = 50;
 
+/**
+ * Node's own limits stay in force: a header block over 16 KiB gets 431 and a request
+ * line Node cannot parse gets 400, and the connection is closed either way.
+ * Known shortcoming: those requests never reach Express, so no request line logs them.
+ */
 export async function listen(app: RequestListener, host: string, port: number): Promise<Server> {
   const server = createServer(app);
   server.listen({ host, port });
