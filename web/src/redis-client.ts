@@ -2,11 +2,15 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 import type { RedisConfig } from './config.js';
 
-/** Reconnect delays: 50 ms doubling to a 2 s cap; Redis is a local sidecar, so stay quick. */
-export const RECONNECT_BASE_MS = 50;
-export const RECONNECT_CAP_MS = 2000;
+/**
+ * Reconnect delays: 50 ms doubling to a 1 s cap, plus up to 50 ms of jitter. Redis is
+ * a sidecar on loopback, so one attempt a second costs nothing while it is down and
+ * web is back within about a second of Redis returning.
+ */
+const RECONNECT_BASE_MS = 50;
+const RECONNECT_CAP_MS = 1000;
 
-export function reconnectDelay(attempt: number): number {
+function reconnectDelay(attempt: number): number {
   const exponential = RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 16);
   return Math.min(exponential, RECONNECT_CAP_MS) + Math.floor(Math.random() * 50);
 }

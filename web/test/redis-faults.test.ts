@@ -183,7 +183,7 @@ describe('web with rejected Redis credentials', () => {
       });
       expect(web.logs.text()).not.toContain(WRONG);
 
-      // Two connections retrying for 1.5 s: 50 ms doubling to a 2 s cap is 5 tries each;
+      // Two connections retrying for 1.5 s: 50 ms doubling to a 1 s cap is 5 tries each;
       // without backoff it would be one try per connection every few milliseconds.
       expect(connections).toBeGreaterThanOrEqual(2);
       expect(connections).toBeLessThan(16);
