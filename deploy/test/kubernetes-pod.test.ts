@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 
-import type { Secret } from 'kubernetes-types/core/v1';
+import type { Secret } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 
 import { variablesReadBy } from './support/env-contract.js';

@@ -78,7 +78,9 @@ export function compose129SpecValidator(): ValidateFunction {
   const { $schema, ...schema } = require(path) as { $schema: string };
   // Written as http://json-schema.org/draft/2019-09/schema#; Ajv2019 knows it as https.
   if (!$schema.includes('draft/2019-09')) throw new Error(`unexpected $schema ${$schema}`);
-  return new Ajv2019({ allErrors: true, formats: FORMATS }).compile(withoutDraft4Ids(schema));
+  return new Ajv2019({ allErrors: true, formats: FORMATS }).compile(
+    withoutDraft4Ids(schema) as object,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Deployment } from 'kubernetes-types/apps/v1';
-import type { Container, EnvVar, PodSpec, Probe } from 'kubernetes-types/core/v1';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Container, EnvVar, PodSpec, Probe } from 'kubernetes-types/core/v1.js';
 
 import { findManifest, type Manifest } from './manifests.js';
 
