@@ -82,6 +82,8 @@ export class OffsetLedger {
     } finally {
       this.saving = undefined;
     }
+    // The count was reached again while this write was in progress.
+    if (this.recordsSinceSave >= this.options.maxRecords) this.saveIfDirty();
   }
 }
 

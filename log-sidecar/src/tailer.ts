@@ -12,6 +12,17 @@ import type { BufferPool } from './buffer-pool.js';
 import type { ChunkEncoder } from './encoders.js';
 import { splitLines, type LineState, type SplitStats } from './line-splitter.js';
 
+interface Chunk {
+  /** The pooled buffer read into, and the part of it that holds data. */
+  buffer: Buffer;
+  view: Buffer;
+  tailLength: number;
+  /** Bytes after the last record consumed. */
+  unread: number;
+  /** The splitter stopped before the last complete line (the batch was full). */
+  stoppedEarly: boolean;
+}
+
 /** What a tailer needs from the shipper while it reads. */
 export interface ReadContext {
   encoder: ChunkEncoder;
@@ -128,7 +139,7 @@ export class Tailer {
       total += consumed;
       await context.afterChunk();
 
-      const atEnd = this.offset + chunk.unread >= stat.size;
+      const atEnd = !chunk.stoppedEarly && this.offset + chunk.unread >= stat.size;
       if (atEnd) {
         this.seenSize = stat.size;
         this.seenMtimeMs = stat.mtimeMs;
@@ -145,7 +156,7 @@ export class Tailer {
   }
 
   /** Reads the remembered tail and what follows it, up to the size seen by fstat. */
-  private async readChunk(size: number, context: ReadContext) {
+  private async readChunk(size: number, context: ReadContext): Promise<Chunk | 'replaced'> {
     const tailLength = this.tail.length;
     const room = Math.max(context.byteBudget(), context.maxLineBytes + 1);
     const length = Math.min(
@@ -168,12 +179,12 @@ export class Tailer {
       context.pool.release([buffer]);
       return 'replaced';
     }
-    return { buffer, view, tailLength, unread: 0 };
+    return { buffer, view, tailLength, unread: 0, stoppedEarly: false };
   }
 
   /** Splits one chunk into records and moves the offset past them; returns bytes consumed. */
   private consume(
-    chunk: { buffer: Buffer; view: Buffer; tailLength: number; unread: number },
+    chunk: Chunk,
     context: ReadContext,
     final: boolean,
   ): number {
@@ -198,6 +209,8 @@ export class Tailer {
 
     const consumed = end - tailLength;
     chunk.unread = view.length - end;
+    // Out of record budget: what is left is more than one incomplete line.
+    chunk.stoppedEarly = view.indexOf(0x0a, end) !== -1 || chunk.unread > context.maxLineBytes;
     if (consumed > 0 && context.encoder.holdsInput) batch.retain(chunk.buffer);
     else context.pool.release([chunk.buffer]);
     if (consumed === 0) return 0;
