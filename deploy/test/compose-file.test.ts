@@ -77,7 +77,7 @@ describe('docker-compose.yml: the pod', () => {
     });
   });
 
-  it('should report secret-sidecar healthy only once seeded, through its healthcheck script', () => {
+  it('should report secret-sidecar healthy once seeded, through its healthcheck script', () => {
     expect(service('secret-sidecar').healthcheck?.test).toEqual([
       'CMD',
       'node',

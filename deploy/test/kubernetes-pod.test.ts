@@ -107,7 +107,7 @@ describe('k8s pod: containers', () => {
     expect(variable?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
   });
 
-  it('should give log-sidecar the namespace from the Downward API and the shipped container', () => {
+  it('should give log-sidecar its namespace (Downward API) and the shipped container', () => {
     const sidecar = containerNamed(pod.spec, 'log-sidecar');
 
     expect(envVar(sidecar, 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe(
@@ -208,7 +208,7 @@ describe('k8s pod: volumes and shutdown', () => {
     expect(volume?.emptyDir).toBeDefined();
   });
 
-  it("should fit web's preStop pause, its drain and log-sidecar's flush in the grace period", () => {
+  it("should fit web's preStop pause and drain and log-sidecar's flush in the grace", () => {
     const preStop = web.lifecycle?.preStop?.sleep?.seconds ?? 0;
     const webDrain = Number(envValue(web, 'SHUTDOWN_TIMEOUT_MS')) / 1000;
     const logFlush = Number(envValue(logSidecar, 'SHUTDOWN_TIMEOUT_MS')) / 1000;
