@@ -41,8 +41,11 @@ export class Sidecar {
     /** TMPDIR of the sidecar: its Redis working directory is made in here. */
     readonly tmpDir: string,
   ) {
-    child.stdout!.on('data', (chunk: Buffer) => (this.text += chunk.toString('utf8')));
-    child.stderr!.on('data', (chunk: Buffer) => (this.text += chunk.toString('utf8')));
+    // setEncoding decodes across chunk boundaries, so a split UTF-8 character stays whole.
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (this.text += chunk));
+    }
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
@@ -81,8 +84,10 @@ export class Sidecar {
     return this.text;
   }
 
+  /** The complete JSON lines so far; a line still being written is left for later. */
   get logs(): LogRecord[] {
-    return this.text
+    const complete = this.text.slice(0, this.text.lastIndexOf('\n') + 1);
+    return complete
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogRecord);
