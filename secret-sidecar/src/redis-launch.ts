@@ -16,6 +16,8 @@ export interface RedisLaunch {
  * the thread that forked the child exits; libuv forks on Node's main thread).
  * SIGKILL rather than SIGTERM: Redis holds nothing that needs saving.
  */
+// Known shortcoming: a supervisor killed in the microseconds between fork and setpriv's
+// prctl leaves a redis-server that reads an empty config (defaults, port 6379, loopback).
 export function redisLaunch(redisServer: string, setpriv = 'setpriv'): RedisLaunch {
   if (!supportsParentDeathSignal(setpriv)) {
     return { command: redisServer, args: ['-'], diesWithParent: false };
