@@ -11,15 +11,16 @@ conf_path="$engine_dir/containers.conf"
 
 say() { echo "setup-engine: $*" >&2; }
 
+# Recommends are left out: docker-compose recommends docker.io, a second engine this test does
+# not use. What podman needs here is named instead: runc (see write_config), netavark and
+# aardvark-dns with iptables for compose's bridge network and its 127.0.0.1 port, catatonit
+# for the pod's infra container, which podman builds locally when no registry answers.
+PACKAGES=(podman runc netavark aardvark-dns iptables catatonit docker-compose debootstrap curl)
+
 install_packages() {
-  local missing=()
-  local command package
-  # catatonit: podman builds its pod infra ("pause") image from it when no registry answers.
-  for pair in podman:podman runc:runc docker-compose:docker-compose debootstrap:debootstrap \
-    catatonit:catatonit curl:curl; do
-    command=${pair%%:*}
-    package=${pair#*:}
-    command -v "$command" >/dev/null 2>&1 ||
+  local missing=() package
+  for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep -q ' installed$' ||
       missing+=("$package")
   done
   if ((${#missing[@]} == 0)); then
@@ -29,14 +30,13 @@ install_packages() {
 
   say "installing ${missing[*]}"
   apt-get update -qq >&2
-  # No recommends: docker-compose recommends docker.io, a second engine this test does not use.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >&2
 }
 
 # crun (podman's default runtime) fails on these hybrid-cgroup machines and the default
 # ulimits cannot be raised by the container's process; runc with cgroupfs and no default
-# ulimits runs (see /work/shared notes on the engine).
+# ulimits runs (podman 4.3, runc 1.1 on a cgroup v1 host).
 write_config() {
   mkdir -p "$engine_dir"
   cat >"$conf_path.tmp" <<'EOF'

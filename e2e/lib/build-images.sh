@@ -63,3 +63,12 @@ e2e_build_images() {
   e2e_build_image "$repo" secret-sidecar "$E2E_IMAGE_SECRET"
   e2e_build_image "$repo" log-sidecar "$E2E_IMAGE_LOG"
 }
+
+# The test's own helpers (manifest adaptation, compose override, Secret rotation) are
+# TypeScript, compiled like the packages.
+e2e_build_tools() {
+  local repo=$1
+  (cd "$repo" && node_modules/.bin/tsc -p e2e/tsconfig.json) ||
+    e2e_fail "compiling e2e/ failed (run npm ci first)"
+  e2e_say "compiled e2e/src to e2e/dist"
+}

@@ -35,20 +35,22 @@ async function main(): Promise<void> {
   if (!manifests || !out || !secretRoot) throw new Error(USAGE);
 
   const objects = await readManifests(manifests);
-  const secretDirs: Record<string, string> = {};
+  const secrets = new Map<string, SecretObject>();
   for (const object of objects) {
-    if (object.kind !== 'Secret') continue;
-
-    const name = object.metadata?.name ?? '';
-    secretDirs[name] = join(secretRoot, name);
-    await writeSecretLayout(secretDirs[name], secretValues(object as SecretObject));
+    if (object.kind === 'Secret') secrets.set(object.metadata?.name ?? '', object as SecretObject);
   }
 
   const result = adaptForPodman(objects, {
     images: parseImages(values.image ?? []),
-    secretDirs,
+    secretDirs: Object.fromEntries([...secrets.keys()].map((name) => [name, join(secretRoot, name)])),
     inlineSecretEnv: values['inline-secret-env'] ?? false,
   });
+
+  for (const mount of result.secretMounts) {
+    const secret = secrets.get(mount.secretName);
+    if (!secret) throw new Error(`no Secret ${mount.secretName} in ${manifests}`);
+    await writeSecretLayout(mount.path, secretValues(secret), { mode: mount.mode, gid: mount.gid });
+  }
   await writeFile(out, result.objects.map((object) => stringify(object)).join('---\n'));
   for (const change of result.changes) console.log(`adapted: ${change}`);
 }
@@ -57,7 +59,9 @@ async function readManifests(dir: string): Promise<KubeObject[]> {
   const files = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
   const objects: KubeObject[] = [];
   for (const file of files) {
-    for (const document of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
+    // YAML 1.1, as kubectl reads manifests: `defaultMode: 0400` is octal there.
+    const text = await readFile(join(dir, file), 'utf8');
+    for (const document of parseAllDocuments(text, { version: '1.1' })) {
       if (document.errors.length > 0) {
         throw new Error(`${join(dir, file)}: ${document.errors[0]?.message ?? 'invalid YAML'}`);
       }

@@ -14,9 +14,18 @@ export interface PodmanKubeOptions {
   readonly inlineSecretEnv: boolean;
 }
 
+/** A Secret mounted as a volume, with the file mode and group the kubelet would give it. */
+export interface SecretMount {
+  readonly secretName: string;
+  readonly path: string;
+  readonly mode: number;
+  readonly gid: number | undefined;
+}
+
 export interface PodmanKube {
   readonly objects: KubeObject[];
   readonly changes: string[];
+  readonly secretMounts: SecretMount[];
 }
 
 export class TransformError extends Error {
@@ -36,6 +45,7 @@ const PLAYABLE_KINDS = new Set([...WORKLOAD_KINDS, 'ConfigMap', 'PersistentVolum
 
 export function adaptForPodman(objects: KubeObject[], options: PodmanKubeOptions): PodmanKube {
   const changes: string[] = [];
+  const secretMounts: SecretMount[] = [];
   const secrets = new Map<string, SecretObject>();
   for (const object of objects) {
     if (object.kind === 'Secret') secrets.set(nameOf(object), object as SecretObject);
@@ -54,28 +64,95 @@ export function adaptForPodman(objects: KubeObject[], options: PodmanKubeOptions
     }
 
     const copy = structuredClone(object);
+    if (copy.kind === 'Deployment') runOneReplica(copy, label, changes);
     if (WORKLOAD_KINDS.has(copy.kind ?? '')) {
-      const spec = podSpecOf(copy, label);
-      adaptPodSpec(spec, label, { ...options, secrets }, changes);
+      const context = { ...options, secrets, namespace: copy.metadata?.namespace ?? 'default' };
+      adaptPodSpec(podSpecOf(copy, label), label, context, changes, secretMounts);
     }
     kept.push(copy);
   }
 
-  return { objects: kept, changes };
+  return { objects: kept, changes, secretMounts };
 }
 
 interface SpecContext extends PodmanKubeOptions {
   readonly secrets: ReadonlyMap<string, SecretObject>;
+  readonly namespace: string;
 }
 
-function adaptPodSpec(spec: PodSpec, label: string, context: SpecContext, changes: string[]): void {
+function adaptPodSpec(
+  spec: PodSpec,
+  label: string,
+  context: SpecContext,
+  changes: string[],
+  secretMounts: SecretMount[],
+): void {
   moveNativeSidecars(spec, label, changes);
   useHostNetwork(spec, label, changes);
-  mountSecretsFromHost(spec, label, context, changes);
+  secretMounts.push(...mountSecretsFromHost(spec, label, context, changes));
 
   for (const container of spec.containers) {
     setImage(container, label, context, changes);
+    dropContainerPorts(container, label, changes);
+    setNamespaceEnv(container, label, context, changes);
     if (context.inlineSecretEnv) inlineSecretEnv(container, label, context, changes);
+  }
+}
+
+// podman 4.3 plays every replica, and with host networking they would all bind the same
+// ports; in a cluster each pod has its own network namespace.
+function runOneReplica(deployment: KubeObject, label: string, changes: string[]): void {
+  const spec = deployment.spec as { replicas?: number } | undefined;
+  if (!spec || (spec.replicas ?? 1) <= 1) return;
+
+  changes.push(`${label}: replicas ${spec.replicas} -> 1 (replicas would share the host's ports)`);
+  spec.replicas = 1;
+}
+
+// podman 4.3 turns each containerPort into a host port mapping, which it refuses beside host
+// networking. With host networking every port is reachable without one; probes that name a
+// port get its number.
+function dropContainerPorts(container: Container, label: string, changes: string[]): void {
+  const ports = container.ports as { name?: string; containerPort: number }[] | undefined;
+  if (!ports || ports.length === 0) return;
+
+  const byName = new Map(ports.filter((p) => p.name).map((p) => [p.name, p.containerPort]));
+  for (const probeName of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+    const probe = container[probeName] as
+      | { httpGet?: { port?: unknown }; tcpSocket?: { port?: unknown } }
+      | undefined;
+    for (const action of [probe?.httpGet, probe?.tcpSocket]) {
+      if (action && typeof action.port === 'string' && byName.has(action.port)) {
+        action.port = byName.get(action.port);
+      }
+    }
+  }
+
+  delete container.ports;
+  const list = ports.map((p) => (p.name ? `${p.name}=${p.containerPort}` : p.containerPort));
+  changes.push(
+    `${label}: container ${container.name} ports ${list.join(', ')} removed, probes use the ` +
+      'numbers (podman 4.3 maps each containerPort to a host port, refused with hostNetwork)',
+  );
+}
+
+// podman 4.3 resolves the Downward API's metadata.name but not metadata.namespace.
+function setNamespaceEnv(
+  container: Container,
+  label: string,
+  context: SpecContext,
+  changes: string[],
+): void {
+  for (const variable of container.env ?? []) {
+    const fieldRef = variable.valueFrom?.fieldRef as { fieldPath?: string } | undefined;
+    if (fieldRef?.fieldPath !== 'metadata.namespace') continue;
+
+    variable.value = context.namespace;
+    delete variable.valueFrom;
+    changes.push(
+      `${label}: container ${container.name} env ${variable.name} from fieldRef ` +
+        `metadata.namespace -> "${context.namespace}" (podman 4.3 does not resolve it)`,
+    );
   }
 }
 
@@ -108,13 +185,18 @@ function useHostNetwork(spec: PodSpec, label: string, changes: string[]): void {
 }
 
 // podman 4.3 crashes (nil pointer) on a pod with a `secret:` volume; a hostPath laid out like
-// a Secret volume (`..data` symlink to a timestamped directory) gives the same files.
+// a Secret volume (`..data` symlink to a timestamped directory) gives the same files. The
+// files get the mode and group the kubelet gives them: defaultMode (0644 unless set), and with
+// the pod's fsGroup, that group plus group read (the volume is read-only).
 function mountSecretsFromHost(
   spec: PodSpec,
   label: string,
   context: SpecContext,
   changes: string[],
-): void {
+): SecretMount[] {
+  const mounts: SecretMount[] = [];
+  const fsGroup = (spec.securityContext as { fsGroup?: number } | undefined)?.fsGroup;
+
   spec.volumes = (spec.volumes ?? []).map((volume): Volume => {
     if (!volume.secret) return volume;
 
@@ -127,12 +209,18 @@ function mountSecretsFromHost(
       throw new TransformError(label, `volume "${volume.name}" uses items, not supported here`);
     }
 
+    const defaultMode = (volume.secret.defaultMode as number | undefined) ?? 0o644;
+    const mode = fsGroup === undefined ? defaultMode : defaultMode | 0o440;
+    mounts.push({ secretName, path, mode, gid: fsGroup });
     changes.push(
       `${label}: volume ${volume.name} (secret ${secretName}) -> hostPath ${path} in the ` +
-        'Secret volume layout (podman 4.3 crashes on secret volumes)',
+        `Secret volume layout, files mode 0${mode.toString(8)}` +
+        (fsGroup === undefined ? '' : ` group ${fsGroup}`) +
+        ' (podman 4.3 crashes on secret volumes)',
     );
     return { name: volume.name, hostPath: { path, type: 'Directory' } };
   });
+  return mounts;
 }
 
 function setImage(

@@ -1,4 +1,16 @@
-import { mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -9,20 +21,40 @@ import { join } from 'node:path';
  */
 export type SecretFiles = Readonly<Record<string, string | Buffer>>;
 
-const DATA_LINK = '..data';
-
-export async function writeSecretLayout(dir: string, files: SecretFiles): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  await rotateSecretLayout(dir, files);
+/** Owner group and mode of the files, as the kubelet sets them from defaultMode and fsGroup. */
+export interface SecretFileMode {
+  readonly mode: number;
+  readonly gid?: number | undefined;
 }
 
-export async function rotateSecretLayout(dir: string, files: SecretFiles): Promise<string> {
+const DATA_LINK = '..data';
+const DEFAULT_FILE_MODE: SecretFileMode = { mode: 0o644 };
+
+export async function writeSecretLayout(
+  dir: string,
+  files: SecretFiles,
+  fileMode: SecretFileMode = DEFAULT_FILE_MODE,
+): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await rotateSecretLayout(dir, files, fileMode);
+}
+
+/** Without `fileMode`, the new files take the mode and group of the current ones. */
+export async function rotateSecretLayout(
+  dir: string,
+  files: SecretFiles,
+  fileMode?: SecretFileMode,
+): Promise<string> {
   const previous = await readlink(join(dir, DATA_LINK)).catch(() => undefined);
+  const { mode, gid } = fileMode ?? (await currentFileMode(dir));
   const version = `..${timestamp(new Date())}`;
   await mkdir(join(dir, version), { mode: 0o755 });
 
   for (const [key, value] of Object.entries(files)) {
-    await writeFile(join(dir, version, key), value, { mode: 0o644 });
+    const file = join(dir, version, key);
+    await writeFile(file, value);
+    await chmod(file, mode);
+    if (gid !== undefined) await chown(file, -1, gid);
   }
 
   const temporary = join(dir, '..data_tmp');
@@ -36,6 +68,15 @@ export async function rotateSecretLayout(dir: string, files: SecretFiles): Promi
 }
 
 // Visible names are symlinks through `..data`; names of keys that left the Secret are removed.
+async function currentFileMode(dir: string): Promise<SecretFileMode> {
+  const data = join(dir, DATA_LINK);
+  const first = (await readdir(data).catch(() => [])).find((name) => !name.startsWith('.'));
+  if (!first) return DEFAULT_FILE_MODE;
+
+  const info = await stat(join(data, first));
+  return { mode: info.mode & 0o7777, gid: info.gid };
+}
+
 /** The current files of a Secret layout, read through `..data`. */
 export async function readSecretLayout(dir: string): Promise<Record<string, Buffer>> {
   const data = join(dir, DATA_LINK);
