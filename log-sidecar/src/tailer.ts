@@ -183,11 +183,7 @@ export class Tailer {
   }
 
   /** Splits one chunk into records and moves the offset past them; returns bytes consumed. */
-  private consume(
-    chunk: Chunk,
-    context: ReadContext,
-    final: boolean,
-  ): number {
+  private consume(chunk: Chunk, context: ReadContext, final: boolean): number {
     const { view, tailLength } = chunk;
     const options = {
       maxLineBytes: context.maxLineBytes,

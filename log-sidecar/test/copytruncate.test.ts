@@ -59,16 +59,16 @@ describe('log-sidecar copytruncate', () => {
       await writer.close();
 
       expect(sequence(shipper.records())).toEqual(range(1, 200));
-      expect(records.filter((record) => record === BANNER.trimEnd())).toHaveLength(
-        banner ? 2 : 0,
-      );
+      expect(records.filter((record) => record === BANNER.trimEnd())).toHaveLength(banner ? 2 : 0);
       const recovered = await shipper.waitForLog('shipped the rest from the copy');
       expect(recovered.recoveredBytes).toBe(Buffer.byteLength(lines(51, 60)));
 
       expect((await shipper.stop()).code).toBe(0);
       const stats = stoppedStats(shipper.logs());
       expect(stats.truncations).toBe(1);
-      expect(stats.nulBytes).toBe(appending ? 0 : Buffer.byteLength(lines(1, 60)) + (banner ? 1024 : 0));
+      expect(stats.nulBytes).toBe(
+        appending ? 0 : Buffer.byteLength(lines(1, 60)) + (banner ? 1024 : 0),
+      );
     },
   );
 

@@ -33,7 +33,9 @@ describe('log-sidecar overwrite in place', () => {
     const records = shipper.records();
     const shipped = sequence(records);
     const missing = range(1, 50).filter((seq) => !shipped.includes(seq));
-    const truncations = shipper.logs().filter((log) => log.msg.includes('truncated or overwritten'));
+    const truncations = shipper
+      .logs()
+      .filter((log) => log.msg.includes('truncated or overwritten'));
 
     expect(records.every((record) => WHOLE_LINE.test(record))).toBe(true);
     expect(isIncreasing(shipped)).toBe(true);
@@ -71,9 +73,7 @@ describe('log-sidecar overwrite in place', () => {
       const warning = await shipper.waitForLog('truncated or overwritten in place');
 
       expect(sequence(records)).toEqual([...range(1, 10), ...range(101, 130)]);
-      expect(records.filter((record) => record === BANNER.trimEnd())).toHaveLength(
-        banner ? 2 : 0,
-      );
+      expect(records.filter((record) => record === BANNER.trimEnd())).toHaveLength(banner ? 2 : 0);
       expect(warning.level).toBe('warn');
       expect(warning.offset).toBe(Buffer.byteLength(`${banner}${lines(1, 10)}`));
     },

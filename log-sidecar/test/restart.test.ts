@@ -100,7 +100,11 @@ describe('log-sidecar restart', () => {
   it('should miss no line after kill -9 and repeat at most what was not yet checkpointed', async () => {
     scenario = await Scenario.create();
     const path = join(scenario.logDir, 'app.log');
-    const env = { BATCH_MAX_LINES: '100', CHECKPOINT_MAX_LINES: '300', CHECKPOINT_INTERVAL_MS: '50' };
+    const env = {
+      BATCH_MAX_LINES: '100',
+      CHECKPOINT_MAX_LINES: '300',
+      CHECKPOINT_INTERVAL_MS: '50',
+    };
     await writeFile(path, '');
     const first = await scenario.start(env);
     await first.waitForLog('following file');
@@ -119,11 +123,7 @@ describe('log-sidecar restart', () => {
 
     const second = await scenario.start(env);
     const total = next - 1;
-    await second.waitFor(
-      () => sequence(second.records()).includes(total),
-      10_000,
-      `line ${total}`,
-    );
+    await second.waitFor(() => sequence(second.records()).includes(total), 10_000, `line ${total}`);
     await second.stop();
     const shipped = [...sequence(first.records()), ...sequence(second.records())];
     const unique = [...new Set(shipped)];
@@ -133,7 +133,9 @@ describe('log-sidecar restart', () => {
     // Delivered but not yet checkpointed: CHECKPOINT_MAX_LINES, plus one batch, plus what was
     // delivered while one checkpoint write was in progress (generous: the machine is shared).
     expect(repeated).toBeLessThanOrEqual(300 + 100 + 1000);
-    expect(sequence(second.records())[0]).toBeLessThanOrEqual(sequence(first.records()).at(-1)! + 1);
+    expect(sequence(second.records())[0]).toBeLessThanOrEqual(
+      sequence(first.records()).at(-1)! + 1,
+    );
   });
 
   it('should ship a line left unterminated at shutdown exactly once, after restart and the LF', async () => {

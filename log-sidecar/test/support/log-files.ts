@@ -16,7 +16,7 @@ export function lines(from: number, to: number, payload?: string): string {
 /** The sequence numbers of shipped records, in shipped order. */
 export function sequence(records: readonly string[]): number[] {
   return records.flatMap((record) => {
-    const match = /^seq=(\d{6}) /.exec(record);
+    const match = /^seq=(\d{6,}) /.exec(record);
     return match ? [Number(match[1])] : [];
   });
 }

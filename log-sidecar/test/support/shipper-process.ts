@@ -29,7 +29,9 @@ const TEST_DEFAULTS: Record<string, string> = {
  */
 export class ShipperProcess {
   readonly exited: Promise<ProcessExit>;
-  private stdout = Buffer.alloc(0);
+  private readonly stdoutChunks: Buffer[] = [];
+  private stdoutCache: Buffer | undefined;
+  private recordCount = 0;
   private stderr = '';
 
   private constructor(
@@ -37,7 +39,11 @@ export class ShipperProcess {
     readonly healthPort: number,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => {
-      this.stdout = Buffer.concat([this.stdout, chunk]);
+      this.stdoutChunks.push(chunk);
+      this.stdoutCache = undefined;
+      for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
+        this.recordCount++;
+      }
     });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -53,7 +59,12 @@ export class ShipperProcess {
 
     const healthPort = Number(env.HEALTH_PORT ?? (await freePort()));
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', ...TEST_DEFAULTS, HEALTH_PORT: String(healthPort), ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...TEST_DEFAULTS,
+        HEALTH_PORT: String(healthPort),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ShipperProcess(child, healthPort);
@@ -61,13 +72,14 @@ export class ShipperProcess {
 
   /** Shipped output split into records (raw mode: one per line, LF removed). */
   records(): string[] {
-    const text = this.stdout.toString('utf8');
+    const text = this.rawOutput().toString('utf8');
     const complete = text.slice(0, text.lastIndexOf('\n') + 1);
     return complete === '' ? [] : complete.slice(0, -1).split('\n');
   }
 
   rawOutput(): Buffer {
-    return this.stdout;
+    this.stdoutCache ??= Buffer.concat(this.stdoutChunks);
+    return this.stdoutCache;
   }
 
   logs(): LogRecord[] {
@@ -82,7 +94,7 @@ export class ShipperProcess {
   }
 
   async waitForRecords(count: number, timeoutMs = 10_000): Promise<string[]> {
-    await this.waitFor(() => this.records().length >= count, timeoutMs, `${count} records`);
+    await this.waitFor(() => this.recordCount >= count, timeoutMs, `${count} records`);
     return this.records();
   }
 
@@ -103,7 +115,7 @@ export class ShipperProcess {
       }
       if (Date.now() > deadline) {
         throw new Error(
-          `no ${what} within ${timeoutMs} ms; ${this.records().length} records\n${this.stderr}`,
+          `no ${what} within ${timeoutMs} ms; ${this.recordCount} records\n${this.stderr}`,
         );
       }
       await sleep(10);
