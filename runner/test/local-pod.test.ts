@@ -64,15 +64,35 @@ function get(port: number, path: string, headers: Record<string, string> = {}) {
   });
 }
 
-/** Processes whose environment carries this run's marker: the runner's children and Redis. */
-async function processesMarkedWith(marker: string): Promise<number[]> {
-  const pids: number[] = [];
+/**
+ * The runner's containers (their environment carries this run's marker) and the
+ * processes they started. Redis writes its process title over its environment,
+ * so it is found as a child of the secret sidecar instead.
+ */
+async function podProcesses(marker: string, runnerPid: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  const marked: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const stat = await readFile(`/proc/${entry}/stat`, 'latin1').catch(() => '');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    parents.set(pid, parent);
+
     const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
-    if (environ.includes(`SIDECAR_POD_RUN_MARKER=${marker}`)) pids.push(Number(entry));
+    if (pid !== runnerPid && environ.includes(`SIDECAR_POD_RUN_MARKER=${marker}`)) marked.push(pid);
   }
-  return pids;
+  const children = [...parents].filter(([, parent]) => marked.includes(parent)).map(([pid]) => pid);
+  return [...marked, ...children];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('local pod runner', () => {
@@ -109,15 +129,15 @@ describe('local pod runner', () => {
       (line) => line.startsWith('log-sidecar') && line.includes(requestId),
       10_000,
     );
-    const podProcesses = await processesMarkedWith(marker);
-    // The runner, its three containers and the Redis that the secret sidecar owns.
-    expect(podProcesses).toHaveLength(5);
+    const pids = await podProcesses(marker, runner.child.pid!);
+    // Three containers and the Redis that the secret sidecar owns.
+    expect(pids).toHaveLength(4);
 
     runner.child.kill('SIGINT');
     const [code] = await once(runner.child, 'exit');
 
     expect(code).toBe(0);
-    expect(await processesMarkedWith(marker)).toEqual([]);
+    expect(pids.filter(alive)).toEqual([]);
     expect(runner.lines.join('\n')).not.toContain('foobar');
   });
 
