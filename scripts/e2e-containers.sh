@@ -49,5 +49,7 @@ e2e_timed "testcontainers" e2e_testcontainers_test "$repo"
 
 echo
 e2e_say "timings: ${timings[*]/%/;} total $((SECONDS - started)) s"
-[[ $E2E_STANDINS == yes ]] && e2e_say "base images were STAND-INS: $E2E_NODE_IMAGE, $E2E_REDIS_IMAGE"
+if [[ $E2E_STANDINS == yes ]]; then
+  e2e_say "base images were STAND-INS: $E2E_NODE_IMAGE, $E2E_REDIS_IMAGE"
+fi
 e2e_say "PASS"

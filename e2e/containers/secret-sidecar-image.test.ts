@@ -19,6 +19,12 @@ const STARTUP_TIMEOUT_MS = 15_000;
 // any) and the append-only file or directory (Redis 7 makes `appendonlydir`).
 const PERSISTENCE_FILE = /(^|\/)(dump\.rdb|appendonly[^/]*|[^/]*\.aof|temp-\d+\.rdb)$/;
 
+/** An entry of the Docker API's container file-system diff (`podman diff`, `docker diff`). */
+interface FileChange {
+  Path: string;
+  Kind: number;
+}
+
 describe('secret-sidecar image', () => {
   let container: StartedTestContainer | undefined;
   let archive: SecretArchive | undefined;
@@ -81,11 +87,14 @@ describe('secret-sidecar image', () => {
     await container!.stop({ remove: false });
 
     const client = await getContainerRuntimeClient();
-    const changes = (await client.container.dockerode.getContainer(id).changes()) ?? [];
-    await client.container.dockerode.getContainer(id).remove({ force: true, v: true });
+    const stopped = client.container.dockerode.getContainer(id);
+    const changes = ((await stopped.changes()) ?? []) as FileChange[];
+    await stopped.remove({ force: true, v: true });
     container = undefined;
 
-    const written = changes.map((change) => change.Path).filter((path) => PERSISTENCE_FILE.test(path));
+    const written = changes
+      .map((change) => change.Path)
+      .filter((path) => PERSISTENCE_FILE.test(path));
     expect(written).toEqual([]);
   });
 });

@@ -9,6 +9,19 @@ e2e_dockerfile_arg_default() {
   sed -n -E "s/^[[:space:]]*ARG[[:space:]]+$name=\"?([^\"[:space:]]+)\"?.*/\1/p" "$file" | head -n 1
 }
 
+# Docker reads `node:24` as docker.io/library/node:24; podman needs the name spelled out when no
+# short-name alias or search registry is configured.
+e2e_qualify_image() {
+  local image=$1 first=${1%%/*}
+  if [[ $image != */* ]]; then
+    echo "docker.io/library/$image"
+  elif [[ $first != *.* && $first != *:* && $first != localhost ]]; then
+    echo "docker.io/$image"
+  else
+    echo "$image"
+  fi
+}
+
 # A pull that cannot reach a registry fails within seconds here (no DNS); the timeout bounds a
 # registry that accepts connections and then stalls.
 e2e_pull() {
@@ -22,6 +35,8 @@ e2e_choose_base_images() {
   redis_default=$(e2e_dockerfile_arg_default "$repo/secret-sidecar/Dockerfile" REDIS_IMAGE)
   [[ -n $node_default ]] || e2e_fail "web/Dockerfile has no ARG NODE_IMAGE=<default>"
   [[ -n $redis_default ]] || e2e_fail "secret-sidecar/Dockerfile has no ARG REDIS_IMAGE=<default>"
+  node_default=$(e2e_qualify_image "$node_default")
+  redis_default=$(e2e_qualify_image "$redis_default")
 
   local mode=${E2E_BASE_IMAGES:-auto}
   case $mode in

@@ -14,7 +14,7 @@ e2e_podman_quiet() {
 e2e_pod_down() {
   local pod_yaml=$1
   [[ -f $pod_yaml ]] || return 0
-  e2e_podman_quiet kube down "$pod_yaml" >/dev/null || true
+  podman kube down "$pod_yaml" >/dev/null 2>&1 || true
 }
 
 e2e_pod_container() {

@@ -67,9 +67,11 @@ e2e_import_rootfs() {
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
     "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
   rm -f "$rootfs/etc/resolv.conf" "$rootfs/usr/sbin/policy-rc.d"
+  local log="$E2E_WORK/standin/import.log"
   tar -C "$rootfs" --numeric-owner -c . |
     "$E2E_ENGINE_CLI" import --change "ENV PATH=$E2E_STANDIN_PATH" \
-      --change "LABEL $E2E_STANDIN_LABEL" "$@" - "$tag" >/dev/null
+      --change "LABEL $E2E_STANDIN_LABEL" "$@" - "$tag" >"$log" 2>&1 ||
+    e2e_fail "importing $tag failed; see $log"
 }
 
 # Like the official node image: node and npm under /usr/local, user node with uid 1000.
@@ -127,10 +129,14 @@ e2e_build_redis_standin() {
   chmod +x "$rootfs/usr/sbin/policy-rc.d"
   chroot "$rootfs" groupadd --system --gid 999 redis
   chroot "$rootfs" useradd --system --uid 999 --gid redis --home-dir /var/lib/redis redis
-  e2e_in_chroot "$rootfs" apt-get update -qq >"$E2E_WORK/standin/redis-apt.log" 2>&1 &&
-    e2e_in_chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends redis-server redis-tools >>"$E2E_WORK/standin/redis-apt.log" 2>&1 ||
-    e2e_fail "installing redis-server in the stand-in failed; see $E2E_WORK/standin/redis-apt.log"
+  local apt_log="$E2E_WORK/standin/redis-apt.log"
+  if ! e2e_in_chroot "$rootfs" apt-get update -qq >"$apt_log" 2>&1; then
+    e2e_fail "apt-get update in the stand-in failed; see $apt_log"
+  fi
+  if ! e2e_in_chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends redis-server redis-tools >>"$apt_log" 2>&1; then
+    e2e_fail "installing redis-server in the stand-in failed; see $apt_log"
+  fi
 
   cp "$rootfs/usr/bin/redis-server" "$rootfs/usr/local/bin/redis-server"
   cp "$rootfs/usr/bin/redis-cli" "$rootfs/usr/local/bin/redis-cli"

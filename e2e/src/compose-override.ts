@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     throw new Error('usage: compose-override --compose FILE --out FILE --image NAME=IMAGE...');
   }
 
-  const images = new Map((values.image ?? []).map((pair) => pair.split('=', 2) as [string, string]));
+  const images = new Map(
+    (values.image ?? []).map((pair) => pair.split('=', 2) as [string, string]),
+  );
   const compose = parse(await readFile(values.compose, 'utf8')) as {
     services?: Record<string, ComposeService>;
   };

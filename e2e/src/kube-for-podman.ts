@@ -42,7 +42,9 @@ async function main(): Promise<void> {
 
   const result = adaptForPodman(objects, {
     images: parseImages(values.image ?? []),
-    secretDirs: Object.fromEntries([...secrets.keys()].map((name) => [name, join(secretRoot, name)])),
+    secretDirs: Object.fromEntries(
+      [...secrets.keys()].map((name) => [name, join(secretRoot, name)]),
+    ),
     inlineSecretEnv: values['inline-secret-env'] ?? false,
   });
 

@@ -55,7 +55,7 @@ export function adaptForPodman(objects: KubeObject[], options: PodmanKubeOptions
   for (const object of objects) {
     const label = labelOf(object);
     if (object.kind === 'Secret' && options.inlineSecretEnv) {
-      changes.push(`${label}: left out (its values are in the hostPath layout and inlined env)`);
+      changes.push(`${label}: left out (mounted as a hostPath; secretKeyRef values inlined)`);
       continue;
     }
     if (object.kind !== 'Secret' && !PLAYABLE_KINDS.has(object.kind ?? '')) {
@@ -119,8 +119,7 @@ function dropContainerPorts(container: Container, label: string, changes: string
   const byName = new Map(ports.filter((p) => p.name).map((p) => [p.name, p.containerPort]));
   for (const probeName of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     const probe = container[probeName] as
-      | { httpGet?: { port?: unknown }; tcpSocket?: { port?: unknown } }
-      | undefined;
+      { httpGet?: { port?: unknown }; tcpSocket?: { port?: unknown } } | undefined;
     for (const action of [probe?.httpGet, probe?.tcpSocket]) {
       if (action && typeof action.port === 'string' && byName.has(action.port)) {
         action.port = byName.get(action.port);
@@ -282,9 +281,7 @@ export function secretValues(secret: SecretObject): Record<string, Buffer> {
 }
 
 function podSpecOf(object: KubeObject, label: string): PodSpec {
-  const spec = object.spec as
-    | { containers?: unknown; template?: { spec?: PodSpec } }
-    | undefined;
+  const spec = object.spec as { containers?: unknown; template?: { spec?: PodSpec } } | undefined;
   const podSpec = object.kind === 'Pod' ? (spec as PodSpec | undefined) : spec?.template?.spec;
   if (!podSpec || !Array.isArray(podSpec.containers)) {
     throw new TransformError(label, 'no pod spec with containers');

@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   }
 
   const version = await rotateSecretLayout(dir, files);
-  console.log(`rotated ${dir}: ..data -> ${version} (changed: ${pairs.map((p) => p.split('=')[0]).join(', ')})`);
+  const changed = pairs.map((pair) => pair.split('=', 1)[0]).join(', ');
+  console.log(`rotated ${dir}: ..data -> ${version} (changed: ${changed})`);
 }
 
 main().catch((error: unknown) => {

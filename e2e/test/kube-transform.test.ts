@@ -56,16 +56,100 @@ describe('adaptForPodman', () => {
     const input = deployment({
       containers: [{ name: 'web' }],
       volumes: [
-        { name: 'secret', secret: { secretName: 'app-secret', defaultMode: 0o440 } },
+        { name: 'secret', secret: { secretName: 'app-secret', defaultMode: 0o400 } },
         { name: 'logs', emptyDir: {} },
       ],
     });
 
-    const spec = podSpec(adaptForPodman([input], OPTIONS).objects[0]);
+    const { objects, secretMounts } = adaptForPodman([input], OPTIONS);
 
-    expect(spec.volumes).toEqual([
+    expect(podSpec(objects[0]).volumes).toEqual([
       { name: 'secret', hostPath: { path: '/tmp/secret-root/app-secret', type: 'Directory' } },
       { name: 'logs', emptyDir: {} },
+    ]);
+    expect(secretMounts).toEqual([
+      {
+        secretName: 'app-secret',
+        path: '/tmp/secret-root/app-secret',
+        mode: 0o400,
+        gid: undefined,
+      },
+    ]);
+  });
+
+  it.each([
+    ['defaultMode 0400 with fsGroup 10001', 0o400, 10001, 0o440],
+    ['defaultMode 0400 without fsGroup', 0o400, undefined, 0o400],
+    ['no defaultMode with fsGroup 2000', undefined, 2000, 0o644],
+  ])(
+    'should give the Secret files the kubelet mode for %s',
+    (_case, defaultMode, fsGroup, mode) => {
+      const input = deployment({
+        securityContext: fsGroup === undefined ? {} : { fsGroup },
+        containers: [{ name: 'web' }],
+        volumes: [{ name: 's', secret: { secretName: 'app-secret', defaultMode } }],
+      });
+
+      const [mount] = adaptForPodman([input], OPTIONS).secretMounts;
+
+      expect(mount?.mode).toBe(mode);
+      expect(mount?.gid).toBe(fsGroup);
+    },
+  );
+
+  it('should run one replica of a Deployment', () => {
+    const input = deployment({ containers: [{ name: 'web' }] });
+    (input.spec as { replicas?: number }).replicas = 3;
+
+    const { objects, changes } = adaptForPodman([input], OPTIONS);
+
+    expect((objects[0]?.spec as { replicas?: number }).replicas).toBe(1);
+    expect(changes).toContain(
+      "Deployment/app: replicas 3 -> 1 (replicas would share the host's ports)",
+    );
+  });
+
+  it('should drop container ports and give probes that name one its number', () => {
+    const input = deployment({
+      containers: [
+        {
+          name: 'web',
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },
+          livenessProbe: { tcpSocket: { port: 9000 } },
+        },
+      ],
+    });
+
+    const [web] = podSpec(adaptForPodman([input], OPTIONS).objects[0]).containers;
+
+    expect(web).not.toHaveProperty('ports');
+    expect(web?.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 8080 } });
+    expect(web?.livenessProbe).toEqual({ tcpSocket: { port: 9000 } });
+  });
+
+  it.each([
+    ['the manifest namespace', 'shop', 'shop'],
+    ['"default" without one', undefined, 'default'],
+  ])('should set a metadata.namespace fieldRef to %s', (_case, namespace, expected) => {
+    const input = deployment({
+      containers: [
+        {
+          name: 'web',
+          env: [
+            { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          ],
+        },
+      ],
+    });
+    if (namespace) input.metadata = { ...input.metadata, namespace };
+
+    const [web] = podSpec(adaptForPodman([input], OPTIONS).objects[0]).containers;
+
+    expect(web?.env).toEqual([
+      { name: 'NS', value: expected },
+      { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ]);
   });
 

@@ -4,11 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import {
-  readSecretLayout,
-  rotateSecretLayout,
-  writeSecretLayout,
-} from '../src/secret-layout.js';
+import { readSecretLayout, rotateSecretLayout, writeSecretLayout } from '../src/secret-layout.js';
 
 describe('secret layout', () => {
   let dir: string;
