@@ -52,12 +52,4 @@ export class Batch {
     this.marks.delete(mark.key);
     this.marks.set(mark.key, mark);
   }
-
-  /** The body as one Buffer, for sinks that need it whole. */
-  toBuffer(): Buffer {
-    if (this.parts.length === 1 && Buffer.isBuffer(this.parts[0])) return this.parts[0];
-    return Buffer.concat(
-      this.parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)),
-    );
-  }
 }

@@ -234,23 +234,30 @@ export class Shipper {
     }
 
     let resume: ResumePoint = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
+    let copyOf: Tailer | undefined;
     for (const other of this.tailers.values()) {
       const point = savedPoint(other.resumePoint());
       if (point.offset === 0 || !(await continuesFrom(handle, Number(stat.size), point))) continue;
       resume = await resumeAt(handle, point);
+      copyOf = other;
       this.deps.logger.info(
         { file: file.path, copyOf: other.path, offset: point.offset },
-        'new file is a copy of a followed file; skipping the part already read',
+        'new file is a copy of a followed file; it is read once that file is truncated or gone',
       );
       break;
     }
 
-    this.tailers.set(key, new Tailer(handle, key, file.path, resume, this.readCapacity));
+    const tailer = new Tailer(handle, key, file.path, resume, this.readCapacity);
+    tailer.copyOf = copyOf?.key;
+    this.tailers.set(key, tailer);
     this.deps.stats.filesOpened++;
     this.deps.logger.info({ file: file.path, offset: resume.offset }, 'following file');
   }
 
-  /** One turn for every file, rotated ones first (their lines are older); true if any read. */
+  /**
+   * One turn for every file; rotated files and copies first, as their lines are older than
+   * those of the file that replaced them. True if anything was read.
+   */
   private async readAll(untilIdle: boolean): Promise<boolean> {
     let progressed = false;
     for (;;) {
@@ -260,7 +267,7 @@ export class Shipper {
       );
       for (const tailer of order) {
         if (this.failure) return progressed;
-        if (this.tailers.get(tailer.key) !== tailer) continue;
+        if (this.tailers.get(tailer.key) !== tailer || this.isParkedCopy(tailer)) continue;
         if (await this.readTailer(tailer)) round = true;
       }
       progressed ||= round;
@@ -296,8 +303,14 @@ export class Shipper {
     const point = savedPoint(tailer.resumePoint());
     stats.truncations++;
 
-    const copy = point.offset > 0 ? await this.findCopy(point) : undefined;
-    if (copy) {
+    const followed = await this.releaseCopies(tailer);
+    const copy = point.offset > 0 && followed === 0 ? await this.findCopy(point) : undefined;
+    if (followed > 0) {
+      logger.info(
+        { file: tailer.path, offset: point.offset },
+        'file was truncated after being copied; shipped the rest from its followed copy',
+      );
+    } else if (copy) {
       const recovered = await this.drainCopy(tailer, copy, point);
       stats.recoveredFromCopyBytes += recovered;
       logger.info(
@@ -326,6 +339,30 @@ export class Shipper {
 
     tailer.restart();
     this.batch.mark(tailer.mark());
+  }
+
+  private isParkedCopy(tailer: Tailer): boolean {
+    return tailer.copyOf !== undefined && this.tailers.has(tailer.copyOf);
+  }
+
+  /**
+   * The original of followed copies was truncated or is let go: each copy continues from where
+   * the original's reading stopped and is read to its end now, before the original's new
+   * content. Returns how many copies there were.
+   */
+  private async releaseCopies(original: Tailer): Promise<number> {
+    const point = savedPoint(original.resumePoint());
+    const copies = [...this.tailers.values()].filter((other) => other.copyOf === original.key);
+    for (const copy of copies) {
+      copy.copyOf = undefined;
+      const from = await copy.continueCopy(point);
+      this.deps.logger.info(
+        { file: copy.path, copyOf: original.path, offset: from },
+        'reading the copy on from where its original stopped',
+      );
+      while ((await copy.read(this.context, Number.MAX_SAFE_INTEGER)).kind === 'read');
+    }
+    return copies.length;
   }
 
   private async findCopy(point: ReturnType<typeof savedPoint>) {
@@ -364,6 +401,7 @@ export class Shipper {
 
       // The writer has moved on: an unterminated last line will never be completed.
       await this.readTailer(tailer, true);
+      await this.releaseCopies(tailer);
       this.batch.mark({ key: tailer.key, removed: true });
       this.tailers.delete(tailer.key);
       await tailer.close().catch(() => undefined);

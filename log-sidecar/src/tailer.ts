@@ -1,10 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
 
 import type { Batch, FileMark } from './batch.js';
+import { continuesFrom, resumeAt, type SavedPoint } from './continuation.js';
 import {
   EMPTY_FINGERPRINT,
   HEAD_BYTES,
   TAIL_CHECK_BYTES,
+  readAt,
   readFingerprint,
   type Fingerprint,
 } from './file-identity.js';
@@ -61,6 +63,12 @@ export class Tailer {
   path: string;
   /** False once the file no longer matches LOG_GLOB under any name (rotated or deleted). */
   attached = true;
+  /**
+   * Key of the followed file this one is a copy of (copytruncate with a glob that matches the
+   * copy). A copy is not read while the original is: both hold the same lines. It is released
+   * when the original is truncated or let go, from where the original's reading stopped.
+   */
+  copyOf: string | undefined;
   lastGrowthAt = Date.now();
   detachedAt = 0;
 
@@ -105,9 +113,31 @@ export class Tailer {
 
   /** Starts again at byte 0 after the content was replaced. */
   restart(): void {
-    this.offset = 0;
-    this.tail = Buffer.alloc(0);
-    this.head = EMPTY_FINGERPRINT;
+    this.moveTo({ offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT });
+  }
+
+  /**
+   * Continues from where the original of this copy stopped: at `point` when this file holds the
+   * same bytes up to there, otherwise at its own end (it is then a shorter prefix of what the
+   * original already shipped). Returns the new offset.
+   */
+  async continueCopy(point: SavedPoint): Promise<number> {
+    const { size } = await this.handle.stat();
+    if (await continuesFrom(this.handle, size, point)) {
+      this.moveTo(await resumeAt(this.handle, point));
+      return this.offset;
+    }
+
+    const end = Math.max(0, size - TAIL_CHECK_BYTES);
+    const tail = await readAt(this.handle, end, size - end);
+    this.moveTo({ offset: size, tail, head: await readFingerprint(this.handle, size) });
+    return this.offset;
+  }
+
+  private moveTo(point: ResumePoint): void {
+    this.offset = point.offset;
+    this.tail = point.tail;
+    this.head = point.head;
     this.lineState.continuing = false;
     this.seenSize = -1;
     this.seenMtimeMs = -1;

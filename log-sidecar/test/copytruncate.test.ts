@@ -90,4 +90,40 @@ describe('log-sidecar copytruncate', () => {
 
     expect(sequence(shipper.records())).toEqual(range(1, 30));
   });
+
+  const globCopies = [
+    { when: 'made while the shipper was frozen', seenFirst: false },
+    { when: 'seen by a scan before the truncation', seenFirst: true },
+  ];
+
+  it.each(globCopies)(
+    'should ship a copy that matches LOG_GLOB only from where the original was read ($when)',
+    async ({ seenFirst }) => {
+      scenario = await Scenario.create();
+      const path = join(scenario.logDir, 'app.log');
+      const writer = await openWriter(path, true);
+      await writer.write(`${BANNER}${lines(1, 50)}`);
+      const shipper = await scenario.start({ LOG_GLOB: 'app.log*' });
+      await shipper.waitForRecords(51);
+
+      if (!seenFirst) shipper.child.kill('SIGSTOP');
+      await writer.write(lines(51, 60));
+      await copyFile(path, `${path}.1`);
+      if (seenFirst) await shipper.waitForLog('is a copy of a followed file');
+      await truncate(path, 0);
+      await writer.write(`${BANNER}${lines(61, 100)}`);
+      if (!seenFirst) shipper.child.kill('SIGCONT');
+
+      await shipper.waitForRecords(102);
+      await sleep(300);
+      await writer.close();
+
+      // Found by a scan as a new file, or by the truncated file's search for its copy.
+      const found = shipper
+        .logs()
+        .filter((log) => /from the copy|from its followed copy/.test(log.msg));
+      expect(sequence(shipper.records())).toEqual(range(1, 100));
+      expect(found).toHaveLength(1);
+    },
+  );
 });

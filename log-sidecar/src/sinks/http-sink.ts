@@ -1,3 +1,6 @@
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
 import type { Logger } from 'pino';
 
 import { backoffDelay, retryAfterMs, sleep } from '../backoff.js';
@@ -18,6 +21,8 @@ const WARN_EVERY_ATTEMPTS = 5;
 export class HttpSink implements Sink {
   private inFlight: Promise<unknown> = Promise.resolve();
   private readonly abortController = new AbortController();
+  /** One connection, kept alive between batches: batches are sent one at a time anyway. */
+  private readonly agent: Agent;
   private readonly target: URL;
   private readonly headers: Record<string, string>;
 
@@ -27,8 +32,10 @@ export class HttpSink implements Sink {
     private readonly stats: ShipperStats,
     private readonly logger: Logger,
   ) {
-    // fetch() refuses URLs with credentials; they travel as a Basic Authorization header.
+    // Credentials in the URL travel as a Basic Authorization header, never in logs.
     this.target = new URL(config.url);
+    const AgentClass = this.target.protocol === 'https:' ? HttpsAgent : Agent;
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: 1 });
     this.headers = {
       'content-type': format === 'json' ? 'application/x-ndjson' : 'text/plain; charset=utf-8',
     };
@@ -58,16 +65,16 @@ export class HttpSink implements Sink {
 
   abort(): void {
     this.abortController.abort();
+    this.agent.destroy();
   }
 
   private async deliver(batch: Batch): Promise<DeliveryResult> {
     if (batch.records === 0) return 'delivered';
-    const body = batch.toBuffer();
 
     for (let attempt = 1; ; attempt++) {
       if (this.abortController.signal.aborted) throw new SinkAbortedError(batch.records);
 
-      const outcome = await this.post(body);
+      const outcome = await this.post(batch);
       if (outcome.kind === 'ok') {
         if (attempt > 1) {
           this.logger.info(
@@ -100,30 +107,47 @@ export class HttpSink implements Sink {
     }
   }
 
-  private async post(body: Buffer): Promise<PostOutcome> {
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(this.config.timeoutMs),
-      this.abortController.signal,
-    ]);
+  /**
+   * One POST of the batch. The parts are written as they are (no concatenated copy of the
+   * body): they are pooled buffers that stay untouched until the batch is delivered, so a
+   * retry writes the same bytes again.
+   */
+  private post(batch: Batch): Promise<PostOutcome> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (outcome: PostOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.abortController.signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
 
-    try {
-      const response = await fetch(this.target, {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        signal,
-      });
-      await response.arrayBuffer();
+      const send = this.target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const request = send(
+        this.target,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...this.headers, 'content-length': String(bodyLength(batch)) },
+        },
+        (response) => {
+          response.resume();
+          response.on('error', (error) => settle({ kind: 'retry', error: describe(error) }));
+          response.on('end', () => settle(classify(response)));
+        },
+      );
+      request.on('error', (error) => settle({ kind: 'retry', error: describe(error) }));
 
-      if (response.ok) return { kind: 'ok' };
-      if (response.status === 429 || response.status >= 500) {
-        const retryAfter = retryAfterMs(response.headers.get('retry-after'));
-        return { kind: 'retry', status: response.status, retryAfterMs: retryAfter };
-      }
-      return { kind: 'refused', status: response.status };
-    } catch (error) {
-      return { kind: 'retry', error: describe(error) };
-    }
+      const timer = setTimeout(() => {
+        request.destroy(new Error(`no answer within ${this.config.timeoutMs} ms`));
+      }, this.config.timeoutMs);
+      const onAbort = () => request.destroy(new Error('aborted at shutdown'));
+      this.abortController.signal.addEventListener('abort', onAbort, { once: true });
+
+      for (const part of batch.parts) request.write(part);
+      request.end();
+    });
   }
 
   private drop(batch: Batch, status: number): DeliveryResult {
@@ -147,13 +171,23 @@ type PostOutcome =
   | { kind: 'refused'; status: number }
   | { kind: 'retry'; status?: number; error?: string; retryAfterMs?: number | undefined };
 
-/** fetch() wraps the socket error in `cause`; that is the useful part (ECONNRESET, ...). */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as Error & { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return code ? `${error.message}: ${code}` : `${error.message}: ${cause.message}`;
+function classify(response: IncomingMessage): PostOutcome {
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) return { kind: 'ok' };
+  if (status === 429 || status >= 500) {
+    const header = response.headers['retry-after'];
+    return { kind: 'retry', status, retryAfterMs: retryAfterMs(header ?? null) };
   }
-  return error.name === 'TimeoutError' ? 'request timed out' : error.message;
+  return { kind: 'refused', status };
+}
+
+function bodyLength(batch: Batch): number {
+  let length = 0;
+  for (const part of batch.parts) length += Buffer.byteLength(part);
+  return length;
+}
+
+function describe(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${error.message} (${code})` : error.message;
 }
