@@ -1,9 +1,12 @@
 import type { Batch } from './batch.js';
 import type { BufferPool } from './buffer-pool.js';
+import { jsonStringBound, writeJsonString } from './json-string.js';
 import type { OutputFormat } from './config.js';
 import type { RecordWriter } from './line-splitter.js';
 
 const NEWLINE = Buffer.from('\n');
+const CLOSE = Buffer.from('}\n');
+const CLOSE_PARTIAL = Buffer.from(',"partial":true}\n');
 
 export interface RecordMetadata {
   podName: string | undefined;
@@ -82,13 +85,13 @@ class RawEncoder implements ChunkEncoder {
  * "partial":true on the leading pieces of a line cut at MAX_LINE_BYTES. Everything before
  * the message is the same for a whole chunk, so it is built once per chunk; `ts` is when
  * the shipper read the chunk, not a time parsed from the line. Objects are written straight
- * into pooled buffers: concatenating a string per chunk first cost twice the memory.
+ * into pooled buffers, the message escaped byte by byte: no string is made per line.
  */
 class JsonEncoder implements ChunkEncoder {
   readonly holdsInput = false;
   private readonly constantFields: string;
   private batch: Batch | undefined;
-  private prefix = '';
+  private prefix = Buffer.alloc(0);
   private out: Buffer | undefined;
   private outBatch: Batch | undefined;
   private used = 0;
@@ -115,22 +118,21 @@ class JsonEncoder implements ChunkEncoder {
     // A buffer is given back when its batch is delivered, so it never serves two batches.
     if (this.outBatch !== batch) this.out = undefined;
     const ts = new Date().toISOString();
-    this.prefix = `{"ts":"${ts}","file":${JSON.stringify(path)}${this.constantFields},"message":`;
+    const prefix = `{"ts":"${ts}","file":${JSON.stringify(path)}${this.constantFields},"message":`;
+    this.prefix = Buffer.from(prefix);
   }
 
   cleanLines(buffer: Buffer, start: number, end: number, count: number): void {
-    const { prefix } = this;
     let position = start;
     for (let i = 0; i < count; i++) {
       const lf = buffer.indexOf(0x0a, position);
-      this.append(`${prefix}${JSON.stringify(buffer.toString('utf8', position, lf))}}\n`);
+      this.append(buffer, position, lf, CLOSE);
       position = lf + 1;
     }
   }
 
   record(line: Buffer, partial: boolean): void {
-    const message = JSON.stringify(line.toString('utf8'));
-    this.append(`${this.prefix}${message}${partial ? ',"partial":true}\n' : '}\n'}`);
+    this.append(line, 0, line.length, partial ? CLOSE_PARTIAL : CLOSE);
   }
 
   end(): void {
@@ -138,13 +140,15 @@ class JsonEncoder implements ChunkEncoder {
     this.batch = undefined;
   }
 
-  private append(json: string): void {
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    const worst = json.length * 3;
+  /** Writes one object: the chunk's prefix, the line (valid UTF-8) as a JSON string, close. */
+  private append(line: Buffer, start: number, end: number, close: Buffer): void {
+    const worst = this.prefix.length + jsonStringBound(end - start) + close.length;
     if (!this.out || this.used + worst > this.out.length) this.nextBuffer(worst);
 
     const out = this.out as Buffer;
-    this.used += out.write(json, this.used);
+    this.used += this.prefix.copy(out, this.used);
+    this.used = writeJsonString(line, start, end, out, this.used);
+    this.used += close.copy(out, this.used);
     this.partRecords++;
   }
 

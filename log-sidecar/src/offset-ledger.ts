@@ -17,7 +17,8 @@ export class OffsetLedger {
   private readonly entries = new Map<string, CheckpointEntry>();
   private recordsSinceSave = 0;
   private dirty = false;
-  private saving: Promise<void> | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private writing = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -58,29 +59,35 @@ export class OffsetLedger {
   /** Writes the current state now and waits for it; used at shutdown. */
   async flush(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.saving;
     this.dirty = true;
     await this.save();
   }
 
   private saveIfDirty(): void {
-    if (!this.dirty || this.saving) return;
+    if (!this.dirty || this.writing) return;
     void this.save().catch(this.options.onSaveError);
   }
 
-  private async save(): Promise<void> {
+  /** Queues a write behind any write in progress: two writes would share the temporary file. */
+  private save(): Promise<void> {
+    const write = this.queue.then(() => this.write());
+    this.queue = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
     this.dirty = false;
     this.recordsSinceSave = 0;
     const snapshot = [...this.entries.values()];
 
-    this.saving = this.store.save(snapshot);
     try {
-      await this.saving;
+      await this.store.save(snapshot);
     } catch (error) {
       this.dirty = true;
       throw error;
     } finally {
-      this.saving = undefined;
+      this.writing = false;
     }
     // The count was reached again while this write was in progress.
     if (this.recordsSinceSave >= this.options.maxRecords) this.saveIfDirty();
