@@ -34,9 +34,10 @@ e2e_timed() {
   e2e_step "$name"
   "$@"
   timings+=("$name: $((SECONDS - step_started)) s")
+  e2e_say "$name: done in $((SECONDS - step_started)) s"
 }
 
-e2e_step engine
+
 e2e_find_engine
 e2e_ports_free
 

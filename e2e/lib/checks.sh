@@ -54,3 +54,17 @@ e2e_expect_greeting() {
     "$(printf '%q' "$E2E_BODY"), expected $(printf '%q' "$expected")"
   e2e_say "GET $E2E_WEB_URL -> $(printf '%q' "$E2E_BODY")"
 }
+
+# With host networking the pod's listeners are this machine's: each must be on loopback only.
+e2e_expect_loopback_listeners() {
+  local port listeners open=()
+  for port in "${E2E_POD_PORTS[@]}"; do
+    listeners=$(ss -Htln "sport = :$port" | awk '{ print $4 }')
+    [[ -n $listeners ]] || e2e_fail "nothing listens on port $port"
+    while read -r address; do
+      [[ $address == 127.0.0.1:* || $address == "[::1]:"* ]] || open+=("$address")
+    done <<<"$listeners"
+  done
+  ((${#open[@]} == 0)) || e2e_fail "listeners beyond loopback: ${open[*]}"
+  e2e_say "ports ${E2E_POD_PORTS[*]} listen on loopback only"
+}

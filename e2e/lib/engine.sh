@@ -43,6 +43,9 @@ e2e_start_private_podman_service() {
   done
   export DOCKER_HOST="unix://$socket"
   e2e_say "started a private podman API service on $DOCKER_HOST"
+  [[ -n ${CONTAINERS_CONF:-} ]] ||
+    e2e_say "CONTAINERS_CONF is unset: podman's defaults apply (where crun or the default" \
+      "ulimits fail, use the engine set-up: eval \"\$(e2e/setup-engine.sh)\")"
 }
 
 e2e_find_engine() {

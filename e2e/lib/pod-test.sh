@@ -33,7 +33,8 @@ e2e_pod_test() {
   node "$repo/e2e/dist/kube-for-podman.js" --manifests "$repo/k8s" --out "$pod_yaml" \
     --secret-root "$secret_root" --image "web=$E2E_IMAGE_WEB" \
     --image "secret-sidecar=$E2E_IMAGE_SECRET" --image "log-sidecar=$E2E_IMAGE_LOG" \
-    --inline-secret-env
+    --listen-env web=HOST --listen-env secret-sidecar=HEALTH_HOST \
+    --listen-env log-sidecar=HEALTH_HOST --inline-secret-env
 
   e2e_pod_down "$pod_yaml"
   e2e_on_exit "e2e_pod_down '$pod_yaml'"
@@ -50,6 +51,7 @@ e2e_pod_test() {
     e2e_fail "pod: GET $E2E_WEB_URL never answered the greeting within 60 s"
   }
   e2e_expect_greeting "$E2E_GREETING"
+  e2e_expect_loopback_listeners
   local log_sidecar
   log_sidecar=$(e2e_pod_container "$pod" log-sidecar)
   e2e_expect_shipped_request_line "$log_sidecar" "podman logs '$log_sidecar'"

@@ -14,11 +14,11 @@ import { writeSecretLayout } from './secret-layout.js';
  *
  *   node e2e/dist/kube-for-podman.js --manifests k8s --out pod.yaml --secret-root DIR \
  *     --image web=IMAGE --image secret-sidecar=IMAGE --image log-sidecar=IMAGE \
- *     [--inline-secret-env]
+ *     [--listen-env web=HOST ...] [--inline-secret-env]
  */
 const USAGE =
   'usage: kube-for-podman --manifests DIR --out FILE --secret-root DIR ' +
-  '--image NAME=IMAGE... [--inline-secret-env]';
+  '--image NAME=IMAGE... [--listen-env NAME=VARIABLE...] [--inline-secret-env]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'secret-root': { type: 'string' },
       image: { type: 'string', multiple: true },
+      'listen-env': { type: 'string', multiple: true },
       'inline-secret-env': { type: 'boolean', default: false },
     },
   });
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
   }
 
   const result = adaptForPodman(objects, {
-    images: parseImages(values.image ?? []),
+    images: parsePairs('--image', values.image ?? []),
+    listenEnv: parsePairs('--listen-env', values['listen-env'] ?? []),
     secretDirs: Object.fromEntries(
       [...secrets.keys()].map((name) => [name, join(secretRoot, name)]),
     ),
@@ -74,14 +76,14 @@ async function readManifests(dir: string): Promise<KubeObject[]> {
   return objects;
 }
 
-function parseImages(pairs: readonly string[]): Record<string, string> {
-  const images: Record<string, string> = {};
+function parsePairs(option: string, pairs: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
   for (const pair of pairs) {
-    const [name, image] = pair.split('=', 2);
-    if (!name || !image) throw new Error(`--image ${pair}: expected NAME=IMAGE`);
-    images[name] = image;
+    const separator = pair.indexOf('=');
+    if (separator < 1) throw new Error(`${option} ${pair}: expected CONTAINER=VALUE`);
+    values[pair.slice(0, separator)] = pair.slice(separator + 1);
   }
-  return images;
+  return values;
 }
 
 main().catch((error: unknown) => {

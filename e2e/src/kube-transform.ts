@@ -12,6 +12,8 @@ export interface PodmanKubeOptions {
   readonly secretDirs: Readonly<Record<string, string>>;
   /** Replace `secretKeyRef` env values by the Secret's own values. */
   readonly inlineSecretEnv: boolean;
+  /** Per container name, the env variable naming the address its servers listen on. */
+  readonly listenEnv: Readonly<Record<string, string>>;
 }
 
 /** A Secret mounted as a volume, with the file mode and group the kubelet would give it. */
@@ -93,10 +95,37 @@ function adaptPodSpec(
 
   for (const container of spec.containers) {
     setImage(container, label, context, changes);
+    listenOnLoopback(container, label, context, changes);
     dropContainerPorts(container, label, changes);
     setNamespaceEnv(container, label, context, changes);
     if (context.inlineSecretEnv) inlineSecretEnv(container, label, context, changes);
   }
+}
+
+// With host networking a server listening on 0.0.0.0 would be open on every address of this
+// machine; the test binds each container's servers to 127.0.0.1 instead.
+function listenOnLoopback(
+  container: Container,
+  label: string,
+  context: SpecContext,
+  changes: string[],
+): void {
+  const name = context.listenEnv[container.name];
+  if (!name) return;
+
+  const env = (container.env ??= []);
+  const existing = env.find((variable) => variable.name === name);
+  const before = existing ? (existing.value ?? '(from a reference)') : '(unset)';
+  if (existing) {
+    existing.value = '127.0.0.1';
+    delete existing.valueFrom;
+  } else {
+    env.push({ name, value: '127.0.0.1' });
+  }
+  changes.push(
+    `${label}: container ${container.name} env ${name} ${before} -> 127.0.0.1 ` +
+      "(host networking would open its listeners on the machine's network)",
+  );
 }
 
 // podman 4.3 plays every replica, and with host networking they would all bind the same

@@ -7,6 +7,7 @@ const OPTIONS: PodmanKubeOptions = {
   images: { web: 'localhost/web:test', 'secret-sidecar': 'localhost/secret:test' },
   secretDirs: { 'app-secret': '/tmp/secret-root/app-secret' },
   inlineSecretEnv: true,
+  listenEnv: {},
 };
 
 function deployment(spec: Partial<PodSpec>): KubeObject {
@@ -107,6 +108,23 @@ describe('adaptForPodman', () => {
     expect(changes).toContain(
       "Deployment/app: replicas 3 -> 1 (replicas would share the host's ports)",
     );
+  });
+
+  it('should bind the named listen address variables to 127.0.0.1', () => {
+    const input = deployment({
+      containers: [
+        { name: 'web', env: [{ name: 'HOST', value: '0.0.0.0' }] },
+        { name: 'secret-sidecar' },
+      ],
+    });
+    const listenEnv = { web: 'HOST', 'secret-sidecar': 'HEALTH_HOST' };
+
+    const spec = podSpec(adaptForPodman([input], { ...OPTIONS, listenEnv }).objects[0]);
+
+    expect(spec.containers.map((c) => c.env)).toEqual([
+      [{ name: 'HOST', value: '127.0.0.1' }],
+      [{ name: 'HEALTH_HOST', value: '127.0.0.1' }],
+    ]);
   });
 
   it('should drop container ports and give probes that name one its number', () => {
