@@ -30,36 +30,39 @@ describe('log-sidecar line content', () => {
     await scenario.cleanup();
   });
 
-  it('should cut a 1 MiB line into pieces and ship CRLF, empty, invalid and split lines (raw)', async () => {
-    scenario = await Scenario.create();
-    const shipper = await scenario.start();
-    await writeAwkwardFile(join(scenario.logDir, 'app.log'), shipper);
+  it(
+    'should cut a 1 MiB line into pieces and ship CRLF, empty, invalid ' + 'and split lines (raw)',
+    async () => {
+      scenario = await Scenario.create();
+      const shipper = await scenario.start();
+      await writeAwkwardFile(join(scenario.logDir, 'app.log'), shipper);
 
-    const records = await shipper.waitForRecords(11);
-    await sleep(200);
+      const records = await shipper.waitForRecords(11);
+      await sleep(200);
 
-    expect(shipper.records()).toHaveLength(11);
-    expect(records.slice(0, 4).map((record) => record.length)).toEqual([
-      LIMIT,
-      LIMIT,
-      LIMIT,
-      LIMIT,
-    ]);
-    expect(records.slice(0, 4).join('')).toBe('L'.repeat(MIB));
-    expect(records.slice(4)).toEqual([
-      'after the long line',
-      'windows',
-      '',
-      '',
-      'bad\uFFFD\uFFFD(',
-      'costs 5€',
-      'last',
-    ]);
-    await shipper.stop();
-    const stats = shipper.logs().find((log) => log.msg === 'shipper stopped');
-    expect(stats).toMatchObject({ longLines: 1, invalidUtf8Lines: 1 });
-    expect(shipper.logs().some((log) => log.msg.includes('cut into pieces'))).toBe(true);
-  });
+      expect(shipper.records()).toHaveLength(11);
+      expect(records.slice(0, 4).map((record) => record.length)).toEqual([
+        LIMIT,
+        LIMIT,
+        LIMIT,
+        LIMIT,
+      ]);
+      expect(records.slice(0, 4).join('')).toBe('L'.repeat(MIB));
+      expect(records.slice(4)).toEqual([
+        'after the long line',
+        'windows',
+        '',
+        '',
+        'bad\uFFFD\uFFFD(',
+        'costs 5€',
+        'last',
+      ]);
+      await shipper.stop();
+      const stats = shipper.logs().find((log) => log.msg === 'shipper stopped');
+      expect(stats).toMatchObject({ longLines: 1, invalidUtf8Lines: 1 });
+      expect(shipper.logs().some((log) => log.msg.includes('cut into pieces'))).toBe(true);
+    },
+  );
 
   it('should wrap each record in a JSON envelope with the Downward API fields (json)', async () => {
     scenario = await Scenario.create();

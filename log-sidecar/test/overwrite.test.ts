@@ -16,34 +16,38 @@ describe('log-sidecar overwrite in place', () => {
     await scenario.cleanup();
   });
 
-  it('should never repeat a line or start a record mid-line when every 10th of 50 writes uses >', async () => {
-    scenario = await Scenario.create();
-    const path = join(scenario.logDir, 'app.log');
-    await writeFile(path, '');
-    const shipper = await scenario.start();
-    await shipper.waitForLog('following file');
+  it(
+    'should never repeat a line or start a record mid-line when every ' +
+      '10th of 50 writes uses >',
+    async () => {
+      scenario = await Scenario.create();
+      const path = join(scenario.logDir, 'app.log');
+      await writeFile(path, '');
+      const shipper = await scenario.start();
+      await shipper.waitForLog('following file');
 
-    for (let seq = 1; seq <= 50; seq++) {
-      if (seq % 10 === 0) await writeFile(path, line(seq));
-      else await appendFile(path, line(seq));
-      await sleep(15);
-    }
-    await sleep(500);
-    await shipper.stop();
-    const records = shipper.records();
-    const shipped = sequence(records);
-    const missing = range(1, 50).filter((seq) => !shipped.includes(seq));
-    const truncations = shipper
-      .logs()
-      .filter((log) => log.msg.includes('truncated or overwritten'));
+      for (let seq = 1; seq <= 50; seq++) {
+        if (seq % 10 === 0) await writeFile(path, line(seq));
+        else await appendFile(path, line(seq));
+        await sleep(15);
+      }
+      await sleep(500);
+      await shipper.stop();
+      const records = shipper.records();
+      const shipped = sequence(records);
+      const missing = range(1, 50).filter((seq) => !shipped.includes(seq));
+      const truncations = shipper
+        .logs()
+        .filter((log) => log.msg.includes('truncated or overwritten'));
 
-    expect(records.every((record) => WHOLE_LINE.test(record))).toBe(true);
-    expect(isIncreasing(shipped)).toBe(true);
-    expect(shipped.every((seq) => seq >= 1 && seq <= 50)).toBe(true);
-    // Every overwrite is reported; a line lost to one can only be lost right before it.
-    expect(truncations).toHaveLength(5);
-    expect(missing.every((seq) => seq % 10 !== 0)).toBe(true);
-  });
+      expect(records.every((record) => WHOLE_LINE.test(record))).toBe(true);
+      expect(isIncreasing(shipped)).toBe(true);
+      expect(shipped.every((seq) => seq >= 1 && seq <= 50)).toBe(true);
+      // Every overwrite is reported; a line lost to one can only be lost right before it.
+      expect(truncations).toHaveLength(5);
+      expect(missing.every((seq) => seq % 10 !== 0)).toBe(true);
+    },
+  );
 
   const overwrites = [
     { content: 'plain lines', banner: '' },

@@ -97,64 +97,74 @@ describe('log-sidecar restart', () => {
     },
   );
 
-  it('should miss no line after kill -9 and repeat at most what was not yet checkpointed', async () => {
-    scenario = await Scenario.create();
-    const path = join(scenario.logDir, 'app.log');
-    const env = {
-      BATCH_MAX_LINES: '100',
-      CHECKPOINT_MAX_LINES: '300',
-      CHECKPOINT_INTERVAL_MS: '50',
-    };
-    await writeFile(path, '');
-    const first = await scenario.start(env);
-    await first.waitForLog('following file');
+  it(
+    'should miss no line after kill -9 and repeat at most what was not ' + 'yet checkpointed',
+    async () => {
+      scenario = await Scenario.create();
+      const path = join(scenario.logDir, 'app.log');
+      const env = {
+        BATCH_MAX_LINES: '100',
+        CHECKPOINT_MAX_LINES: '300',
+        CHECKPOINT_INTERVAL_MS: '50',
+      };
+      await writeFile(path, '');
+      const first = await scenario.start(env);
+      await first.waitForLog('following file');
 
-    let next = 1;
-    const writeSome = async (count: number) => {
-      await appendFile(path, lines(next, next + count - 1));
-      next += count;
-    };
-    while (first.records().length < 3000) {
-      await writeSome(250);
-      await sleep(5);
-    }
-    await first.kill();
-    await writeSome(500);
+      let next = 1;
+      const writeSome = async (count: number) => {
+        await appendFile(path, lines(next, next + count - 1));
+        next += count;
+      };
+      while (first.records().length < 3000) {
+        await writeSome(250);
+        await sleep(5);
+      }
+      await first.kill();
+      await writeSome(500);
 
-    const second = await scenario.start(env);
-    const total = next - 1;
-    await second.waitFor(() => sequence(second.records()).includes(total), 10_000, `line ${total}`);
-    await second.stop();
-    const shipped = [...sequence(first.records()), ...sequence(second.records())];
-    const unique = [...new Set(shipped)];
-    const repeated = shipped.length - unique.length;
+      const second = await scenario.start(env);
+      const total = next - 1;
+      await second.waitFor(
+        () => sequence(second.records()).includes(total),
+        10_000,
+        `line ${total}`,
+      );
+      await second.stop();
+      const shipped = [...sequence(first.records()), ...sequence(second.records())];
+      const unique = [...new Set(shipped)];
+      const repeated = shipped.length - unique.length;
 
-    expect(sortedNumbers(unique)).toEqual(range(1, total));
-    // Delivered but not yet checkpointed: CHECKPOINT_MAX_LINES, plus one batch, plus what was
-    // delivered while one checkpoint write was in progress (generous: the machine is shared).
-    expect(repeated).toBeLessThanOrEqual(300 + 100 + 1000);
-    expect(sequence(second.records())[0]).toBeLessThanOrEqual(
-      sequence(first.records()).at(-1)! + 1,
-    );
-  });
+      expect(sortedNumbers(unique)).toEqual(range(1, total));
+      // Delivered but not yet checkpointed: CHECKPOINT_MAX_LINES, plus one batch, plus what was
+      // delivered while one checkpoint write was in progress (generous: the machine is shared).
+      expect(repeated).toBeLessThanOrEqual(300 + 100 + 1000);
+      expect(sequence(second.records())[0]).toBeLessThanOrEqual(
+        sequence(first.records()).at(-1)! + 1,
+      );
+    },
+  );
 
-  it('should ship a line left unterminated at shutdown exactly once, after restart and the LF', async () => {
-    scenario = await Scenario.create();
-    const path = join(scenario.logDir, 'app.log');
-    await writeFile(path, `${lines(1, 3)}seq=000004 unfini`);
-    const first = await scenario.start();
-    await first.waitForRecords(3);
-    await sleep(200);
-    expect((await first.stop()).code).toBe(0);
+  it(
+    'should ship a line left unterminated at shutdown exactly once, ' + 'after restart and the LF',
+    async () => {
+      scenario = await Scenario.create();
+      const path = join(scenario.logDir, 'app.log');
+      await writeFile(path, `${lines(1, 3)}seq=000004 unfini`);
+      const first = await scenario.start();
+      await first.waitForRecords(3);
+      await sleep(200);
+      expect((await first.stop()).code).toBe(0);
 
-    await appendFile(path, `shed\n${lines(5, 5)}`);
-    const second = await scenario.start();
-    await second.waitForRecords(2);
-    await sleep(300);
+      await appendFile(path, `shed\n${lines(5, 5)}`);
+      const second = await scenario.start();
+      await second.waitForRecords(2);
+      await sleep(300);
 
-    expect(first.records()).toEqual(lines(1, 3).trimEnd().split('\n'));
-    expect(second.records()).toEqual(['seq=000004 unfinished', 'seq=000005 request handled']);
-  });
+      expect(first.records()).toEqual(lines(1, 3).trimEnd().split('\n'));
+      expect(second.records()).toEqual(['seq=000004 unfinished', 'seq=000005 request handled']);
+    },
+  );
 
   it('should join a line written in two parts with a pause into one record', async () => {
     scenario = await Scenario.create();
