@@ -54,6 +54,23 @@ e2e_stop_health_driver() {
   E2E_HEALTH_DRIVER_PID=
 }
 
+# Waits until every container of the project reports `healthy`.
+e2e_wait_compose_healthy() {
+  local timeout=$1 states=''
+  local deadline=$((SECONDS + timeout))
+  local label="label=com.docker.compose.project=$E2E_COMPOSE_PROJECT"
+  while ((SECONDS < deadline)); do
+    states=$("$E2E_ENGINE_CLI" ps -q --filter "$label" | xargs -r "$E2E_ENGINE_CLI" inspect \
+      --format '{{.Name}}={{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}')
+    [[ -n $states ]] && ! grep -qv '=healthy$' <<<"$states" && break
+    sleep 1
+  done
+  if [[ -z $states ]] || grep -qv '=healthy$' <<<"$states"; then
+    e2e_fail "compose: not every container became healthy within $timeout s: ${states//$'\n'/ }"
+  fi
+  e2e_say "healthy: ${states//$'\n'/ }"
+}
+
 # Sends GET / with a request id of its own and waits for web's request line carrying that id
 # in the log output of `service` (log-sidecar ships web's log file to its stdout).
 e2e_expect_shipped_request_line() {
@@ -100,6 +117,7 @@ e2e_compose_test() {
     e2e_fail "compose: GET $E2E_WEB_URL never answered the greeting within 60 s"
   }
   e2e_expect_greeting "$E2E_GREETING"
+  e2e_wait_compose_healthy 30
   e2e_expect_shipped_request_line log-sidecar \
     "e2e_compose '$repo' logs --no-color log-sidecar"
 

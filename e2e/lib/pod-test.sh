@@ -38,6 +38,10 @@ e2e_pod_test() {
 
   e2e_pod_down "$pod_yaml"
   e2e_on_exit "e2e_pod_down '$pod_yaml'"
+  # podman creates this network for played pods on first use, even with host networking.
+  if ! podman network exists podman-default-kube-network; then
+    e2e_on_exit "podman network rm podman-default-kube-network >/dev/null 2>&1 || true"
+  fi
   e2e_podman_quiet kube play "$pod_yaml" >"$E2E_WORK/kube-play.log" ||
     e2e_fail "podman kube play failed; see $E2E_WORK/kube-play.log"
 
