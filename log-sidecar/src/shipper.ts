@@ -49,6 +49,8 @@ export interface ShipperHealth {
  * order, and record each file's position once the sink has the records before it.
  */
 export class Shipper {
+  // Known shortcoming: every followed file keeps a descriptor open, so a directory of thousands
+  // of matching files needs RLIMIT_NOFILE raised to match.
   private readonly tailers = new Map<string, Tailer>();
   private readonly watcher: DirectoryWatcher;
   private readonly ledger: OffsetLedger;
@@ -122,6 +124,8 @@ export class Shipper {
       const progressed = await this.readAll(false);
       await this.closeIdleDetached();
       this.anomalies.report();
+      // Known shortcoming: with ONCE and an HTTP sink that keeps failing, this loop never ends;
+      // SHUTDOWN_TIMEOUT_MS only bounds a shutdown that a signal started.
       if (this.deps.config.once && !progressed) break;
 
       if (!progressed) {
@@ -233,6 +237,8 @@ export class Shipper {
       return;
     }
 
+    // Known shortcoming: a copy still being written (shorter than the original's offset) is not
+    // recognised and is shipped from its start, so its lines repeat.
     let resume: ResumePoint = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
     let copyOf: Tailer | undefined;
     for (const other of this.tailers.values()) {
@@ -323,6 +329,8 @@ export class Shipper {
         'file was truncated after being copied; shipped the rest from the copy',
       );
     } else {
+      // Known shortcoming: lines appended and overwritten between two reads were never seen, so
+      // they cannot be counted; only the overwrite is (truncations) and warned about.
       stats.unreadBytesLost += outcome.unreadBytes;
       logger.warn(
         {
@@ -391,7 +399,11 @@ export class Shipper {
     return drain.position - point.offset;
   }
 
-  /** Lets go of rotated files that stayed idle for ROTATE_GRACE_MS. */
+  /**
+   * Lets go of rotated files that stayed idle for ROTATE_GRACE_MS.
+   * Known shortcoming: a writer that appends to the rotated file after that (it never reopened
+   * its log) is not followed any more; those lines are not shipped.
+   */
   private async closeIdleDetached(): Promise<void> {
     const grace = this.deps.config.rotateGraceMs;
     const now = Date.now();

@@ -17,6 +17,7 @@ const WARN_EVERY_ATTEMPTS = 5;
  * errors, timeouts, 429 and 5xx are retried with backoff for as long as it takes (reading
  * stops meanwhile, so nothing piles up in memory). Any other status means the receiver will
  * never take this batch: it is dropped, counted and logged at error, and shipping goes on.
+ * Known shortcoming: no custom CA, client certificate, extra headers or compression.
  */
 export class HttpSink implements Sink {
   private inFlight: Promise<unknown> = Promise.resolve();
