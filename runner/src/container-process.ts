@@ -21,7 +21,11 @@ export class ContainerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
 
-  constructor(spec: ContainerSpec, print: LinePrinter, write: (line: string) => void) {
+  constructor(
+    spec: ContainerSpec,
+    printers: { stdout: LinePrinter; stderr: LinePrinter },
+    write: (line: string) => void,
+  ) {
     this.name = spec.name;
     this.child = spawn(process.execPath, [spec.entryPoint], {
       env: spec.env,
@@ -33,9 +37,11 @@ export class ContainerProcess {
       signal: signal as NodeJS.Signals | null,
     }));
 
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => write(print(line)));
-    }
+    const { stdout, stderr } = this.child;
+    if (stdout)
+      createInterface({ input: stdout }).on('line', (line) => write(printers.stdout(line)));
+    if (stderr)
+      createInterface({ input: stderr }).on('line', (line) => write(printers.stderr(line)));
   }
 
   get pid(): number | undefined {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateWebRedisPassword, type RunnerConfig } from './config.js';
 import { ContainerProcess } from './container-process.js';
 import { freePort } from './free-port.js';
-import { createLinePrinter } from './log-format.js';
+import { createLinePrinter, runnerLine } from './log-format.js';
 import { entryPoint } from './paths.js';
 import { waitForReady } from './readiness.js';
 
@@ -101,7 +101,7 @@ export class LocalPod {
     for (const container of [...this.containers].reverse()) {
       const { code, signal } = await container.stop(STOP_GRACE_MS);
       if (code !== 0) clean = false;
-      this.options.write(`runner      | ${container.name} stopped (${signal ?? `exit ${code}`})`);
+      this.options.write(runnerLine(`${container.name} stopped (${signal ?? `exit ${code}`})`));
     }
     return clean;
   }
@@ -112,14 +112,18 @@ export class LocalPod {
 
   private launch(name: string, env: Record<string, string>): void {
     const { baseEnv, config, write } = this.options;
-    const print = createLinePrinter(name, this.containers.length, config.colour);
+    const index = this.containers.length;
+    const own = createLinePrinter(name, index, config.colour);
+    // The log sidecar's stdout is the shipped stream; its own log goes to stderr.
+    const shipped =
+      name === 'log-sidecar' ? createLinePrinter(name, index, config.colour, '>') : own;
     const spec = {
       name,
       entryPoint: entryPoint(name),
       env: { ...baseEnv, ...env },
       quiet: this.options.quiet ?? false,
     };
-    this.containers.push(new ContainerProcess(spec, print, write));
+    this.containers.push(new ContainerProcess(spec, { stdout: shipped, stderr: own }, write));
   }
 
   private async waitFor(name: string, url: string): Promise<void> {

@@ -24,22 +24,36 @@ const BASE_FIELDS = new Set([
   'hostname',
 ]);
 
+// Wide enough for the longest container name, so that the columns line up.
+const LABEL_WIDTH = 'secret-sidecar'.length + 1;
+
 export interface LinePrinter {
   (line: string): string;
 }
 
 /**
  * Turns one output line of a child into one readable line, prefixed with its
- * container name. pino JSON becomes `time LEVEL message key=value ...`; any
- * other text is printed as it came.
+ * container name and a marker: `|` for the container's own lines, `>` for the
+ * records that the log sidecar ships. pino JSON becomes `time LEVEL message
+ * key=value ...`; any other text is printed as it came.
  */
-export function createLinePrinter(prefix: string, index: number, colour: boolean): LinePrinter {
-  const label = prefix.padEnd(12);
+export function createLinePrinter(
+  name: string,
+  index: number,
+  colour: boolean,
+  marker: '|' | '>' = '|',
+): LinePrinter {
+  const label = name.padEnd(LABEL_WIDTH);
   const head = colour
-    ? `${PREFIX_COLOURS[index % PREFIX_COLOURS.length]}${label}|${RESET} `
-    : `${label}| `;
+    ? `${PREFIX_COLOURS[index % PREFIX_COLOURS.length]}${label}${marker}${RESET} `
+    : `${label}${marker} `;
 
   return (line) => head + formatLine(line, colour);
+}
+
+/** A line of the runner's own, in the same columns as the containers' lines. */
+export function runnerLine(text: string): string {
+  return `${'runner'.padEnd(LABEL_WIDTH)}| ${text}`;
 }
 
 function formatLine(line: string, colour: boolean): string {

@@ -1,6 +1,7 @@
 import { ConfigError } from '@sidecar-pod/common';
 
 import { loadConfig } from './config.js';
+import { runnerLine } from './log-format.js';
 import { LocalPod } from './local-pod.js';
 import { checkPortFree, checkRedisServer, PreflightError } from './preflight.js';
 
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
   let stopping = false;
   const stop = async (reason: string): Promise<boolean> => {
     stopping = true;
-    write(`runner      | ${reason}: stopping web, then log-sidecar, then secret-sidecar`);
+    write(runnerLine(`${reason}: stopping web, then log-sidecar, then secret-sidecar`));
     return pod.stop();
   };
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
     return typeof first === 'string' ? 0 : 1;
   }
 
-  write(`runner      | ready: curl http://127.0.0.1:${config.webPort}/`);
+  write(runnerLine(`ready: curl http://127.0.0.1:${config.webPort}/`));
   const event = await Promise.race([signalled, pod.firstExit()]);
   if (stopping) return 1;
   if (typeof event === 'string') return (await stop(`${event} received`)) ? 0 : 1;

@@ -126,7 +126,7 @@ describe('local pod runner', () => {
 
     expect(answer).toEqual({ status: 200, body: 'Hi there! The secret is foobar.\n' });
     await runner.waitForLine(
-      (line) => line.startsWith('log-sidecar') && line.includes(requestId),
+      (line) => line.startsWith('log-sidecar    >') && line.includes(requestId),
       10_000,
     );
     const pids = await podProcesses(marker, runner.child.pid!);
