@@ -19,6 +19,8 @@ export class OffsetLedger {
   private dirty = false;
   private queue: Promise<void> = Promise.resolve();
   private writing = false;
+  /** After flush() only flush() writes: nothing may still be writing when the process exits. */
+  private closed = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,12 +61,15 @@ export class OffsetLedger {
   /** Writes the current state now and waits for it; used at shutdown. */
   async flush(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.closed = true;
     this.dirty = true;
     await this.save();
+    // A write triggered by count may have queued itself behind ours.
+    await this.queue;
   }
 
   private saveIfDirty(): void {
-    if (!this.dirty || this.writing) return;
+    if (!this.dirty || this.writing || this.closed) return;
     void this.save().catch(this.options.onSaveError);
   }
 

@@ -68,6 +68,7 @@ export class Shipper {
   private lastBeat = Date.now();
   private ready = false;
   private stopping = false;
+  private stopRequestedAt = 0;
   private failure: Error | undefined;
 
   constructor(private readonly deps: ShipperDeps) {
@@ -104,6 +105,7 @@ export class Shipper {
   /** Ends the loop: every file is read to its end, shipped and checkpointed. */
   stop(): void {
     this.stopping = true;
+    this.stopRequestedAt = Date.now();
     this.watcher.interrupt();
   }
 
@@ -264,7 +266,7 @@ export class Shipper {
    * One turn for every file; rotated files and copies first, as their lines are older than
    * those of the file that replaced them. True if anything was read.
    */
-  private async readAll(untilIdle: boolean): Promise<boolean> {
+  private async readAll(untilIdle: boolean, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     let progressed = false;
     for (;;) {
       let round = false;
@@ -277,7 +279,7 @@ export class Shipper {
         if (await this.readTailer(tailer)) round = true;
       }
       progressed ||= round;
-      if (!untilIdle || !round) return progressed;
+      if (!untilIdle || !round || Date.now() > deadline) return progressed;
     }
   }
 
@@ -411,8 +413,9 @@ export class Shipper {
       if (tailer.attached) continue;
       if (now - tailer.detachedAt < grace || now - tailer.lastGrowthAt < grace) continue;
 
-      // The writer has moved on: an unterminated last line will never be completed.
-      await this.readTailer(tailer, true);
+      // The writer has moved on: an unterminated last line will never be completed. A parked
+      // copy holds nothing its original did not ship, so it is not read.
+      if (!this.isParkedCopy(tailer)) await this.readTailer(tailer, true);
       await this.releaseCopies(tailer);
       this.batch.mark({ key: tailer.key, removed: true });
       this.tailers.delete(tailer.key);
@@ -494,8 +497,12 @@ export class Shipper {
     this.ready = false;
 
     if (!this.failure) {
+      // A writer still writing must not hold shutdown: half the deadline goes to reading, the
+      // rest is left for delivery and the checkpoint.
+      const readUntil =
+        (this.stopRequestedAt || Date.now()) + this.deps.config.shutdownTimeoutMs / 2;
       await this.scan();
-      await this.readAll(true);
+      await this.readAll(true, readUntil);
       await this.flush();
       await this.deliveries;
     }

@@ -165,7 +165,9 @@ export class Tailer {
       const chunk = await this.readChunk(stat.size, context);
       if (chunk === 'replaced') return this.replaced(stat.size, sizeBefore);
 
-      const consumed = this.consume(chunk, context, final);
+      // Only the chunk that reaches the end may end with an unterminated line that is final.
+      const reachesEnd = this.offset - chunk.tailLength + chunk.view.length >= stat.size;
+      const consumed = this.consume(chunk, context, final && reachesEnd);
       total += consumed;
       await context.afterChunk();
 
