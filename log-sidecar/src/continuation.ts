@@ -1,7 +1,15 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 import type { FoundFile } from './dir-scanner.js';
-import { hashBytes, headMatches, readAt, tailMatches, type Fingerprint } from './file-identity.js';
+import {
+  HEAD_BYTES,
+  TAIL_CHECK_BYTES,
+  hashBytes,
+  headMatches,
+  readAt,
+  tailMatches,
+  type Fingerprint,
+} from './file-identity.js';
 import type { ResumePoint } from './tailer.js';
 
 /** A saved position: the offset, the file's head, and a hash of the bytes just before it. */
@@ -35,6 +43,30 @@ export async function continuesFrom(
   if (size < point.offset || size < point.head.length) return false;
   if (!(await headMatches(handle, point.head))) return false;
   return tailMatches(handle, point.offset, point.tailLength, point.tailHash);
+}
+
+/**
+ * True when the first `size` bytes of `candidate` are also the first bytes of `original`,
+ * judged by the first 1 KiB and the last TAIL_CHECK_BYTES of them: a copy still being written.
+ */
+export async function isPrefixOf(
+  candidate: FileHandle,
+  size: number,
+  original: FileHandle,
+): Promise<boolean> {
+  const headLength = Math.min(size, HEAD_BYTES);
+  const tailStart = Math.max(headLength, size - TAIL_CHECK_BYTES);
+  const [a, b] = await Promise.all([
+    readAt(candidate, 0, headLength),
+    readAt(original, 0, headLength),
+  ]);
+  if (!a.equals(b)) return false;
+
+  const [c, d] = await Promise.all([
+    readAt(candidate, tailStart, size - tailStart),
+    readAt(original, tailStart, size - tailStart),
+  ]);
+  return c.length === size - tailStart && c.equals(d);
 }
 
 /** The resume point for `handle` at `point`, with the tail bytes read back from the file. */

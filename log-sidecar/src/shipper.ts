@@ -11,7 +11,13 @@ import {
 } from './checkpoint-store.js';
 import { restoreTailers } from './checkpoint-restore.js';
 import type { LogSidecarConfig } from './config.js';
-import { continuesFrom, findContinuation, resumeAt, savedPoint } from './continuation.js';
+import {
+  continuesFrom,
+  findContinuation,
+  isPrefixOf,
+  resumeAt,
+  savedPoint,
+} from './continuation.js';
 import { DirectoryWatcher } from './dir-watcher.js';
 import { scanDirectory, type FoundFile } from './dir-scanner.js';
 import { createEncoder } from './encoders.js';
@@ -61,6 +67,8 @@ export class Shipper {
   private batch = new Batch();
   /** Loaded at start; matched to files once LOG_DIR can be listed. */
   private pendingEntries: CheckpointEntry[] = [];
+  /** New files that may be copies still being written: size when last seen, and since when. */
+  private readonly deferred = new Map<string, { size: number; since: number }>();
   private deliveries: Promise<void> = Promise.resolve();
   private restored = false;
   private dirAvailable: boolean | undefined;
@@ -192,6 +200,9 @@ export class Shipper {
     for (const tailer of this.tailers.values()) {
       if (!seen.has(tailer.key)) this.detach(tailer);
     }
+    for (const key of this.deferred.keys()) {
+      if (!seen.has(key)) this.deferred.delete(key);
+    }
   }
 
   private async restore(files: FoundFile[]): Promise<void> {
@@ -227,25 +238,39 @@ export class Shipper {
     );
   }
 
-  /** Starts a file found by a scan: from 0, unless it is a copy of a file already followed. */
+  /**
+   * Starts a file found by a scan: from 0, unless it is a copy of a file already followed (then
+   * it is parked, see Tailer.copyOf). A file that so far holds only the first bytes of a followed
+   * file may be a copy still being written (logrotate copies, then truncates): it is looked at
+   * again at the next scans, until it is recognised, differs, or stops growing for
+   * ROTATE_GRACE_MS. Waiting costs nothing: its bytes would be read from 0 either way.
+   * Known shortcoming: a copy that stalls that long while still shorter than the original's
+   * offset is taken for a new file and its lines are shipped again.
+   */
   private async follow(file: FoundFile): Promise<void> {
     const handle = await open(file.path, 'r').catch(() => undefined);
     if (!handle) return;
 
     const stat = await handle.stat({ bigint: true });
     const key = fileKey(stat);
+    const size = Number(stat.size);
     if (this.tailers.has(key)) {
       await handle.close();
       return;
     }
 
-    // Known shortcoming: a copy still being written (shorter than the original's offset) is not
-    // recognised and is shipped from its start, so its lines repeat.
     let resume: ResumePoint = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
     let copyOf: Tailer | undefined;
+    let maybeCopy = false;
     for (const other of this.tailers.values()) {
       const point = savedPoint(other.resumePoint());
-      if (point.offset === 0 || !(await continuesFrom(handle, Number(stat.size), point))) continue;
+      if (point.offset === 0) continue;
+      if (size < point.offset) {
+        maybeCopy ||= await isPrefixOf(handle, size, other.file);
+        continue;
+      }
+      if (!(await continuesFrom(handle, size, point))) continue;
+
       resume = await resumeAt(handle, point);
       copyOf = other;
       this.deps.logger.info(
@@ -255,11 +280,28 @@ export class Shipper {
       break;
     }
 
+    if (!copyOf && maybeCopy && this.deferFollowing(key, size)) {
+      await handle.close();
+      return;
+    }
+    this.deferred.delete(key);
+
     const tailer = new Tailer(handle, key, file.path, resume, this.readCapacity);
     tailer.copyOf = copyOf?.key;
     this.tailers.set(key, tailer);
     this.deps.stats.filesOpened++;
     this.deps.logger.info({ file: file.path, offset: resume.offset }, 'following file');
+  }
+
+  /** True while a possible copy should wait: it grew within the last ROTATE_GRACE_MS. */
+  private deferFollowing(key: string, size: number): boolean {
+    const now = Date.now();
+    const known = this.deferred.get(key);
+    if (!known || known.size !== size) {
+      this.deferred.set(key, { size, since: now });
+      return true;
+    }
+    return now - known.since < this.deps.config.rotateGraceMs;
   }
 
   /**

@@ -183,6 +183,11 @@ export class Tailer {
     }
   }
 
+  /** The open descriptor, for comparing this file's bytes with another's. */
+  get file(): FileHandle {
+    return this.handle;
+  }
+
   async close(): Promise<void> {
     await this.handle.close();
   }
