@@ -48,6 +48,7 @@ e2e_pod_test() {
   local pod
   pod=$(podman pod ps --format '{{.Name}}' --filter "id=$(sed -n '2p' "$E2E_WORK/kube-play.log")")
   [[ -n $pod ]] || e2e_fail "podman kube play started no pod; see $E2E_WORK/kube-play.log"
+  e2e_on_exit "podman pod exists '$pod' && podman pod rm -f '$pod' >/dev/null 2>&1; true"
   e2e_say "pod $pod: $(podman ps --filter "pod=$pod" --format '{{.Names}}' | tr '\n' ' ')"
 
   e2e_wait_for_greeting "$E2E_GREETING" 60 || {
