@@ -26,6 +26,7 @@ export interface WebConfig {
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
   logFile: string | undefined;
+  logFileMaxBytes: number;
   podName: string | undefined;
 }
 
@@ -50,6 +51,10 @@ export function loadConfig(env: Env): WebConfig {
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 600_000 }),
     logLevel: readLogLevel(env),
     logFile: readOptionalString(env, 'LOG_FILE'),
+    logFileMaxBytes: readInteger(env, 'LOG_FILE_MAX_BYTES', 50 * 1024 * 1024, {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
     podName: readOptionalString(env, 'POD_NAME'),
   };
 }

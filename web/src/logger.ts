@@ -5,9 +5,13 @@ import { dirname } from 'node:path';
 import { ConfigError, createLogger, type LogLevel } from '@sidecar-pod/common';
 import { pino, type Logger } from 'pino';
 
+import { rotateBySize } from './size-rotation.js';
+
 export interface LogSettings {
   logLevel: LogLevel;
   logFile: string | undefined;
+  /** Rotate LOG_FILE to `<name>.1` past this size; 0 leaves rotation to someone else. */
+  logFileMaxBytes: number;
   podName: string | undefined;
 }
 
@@ -38,10 +42,14 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
   const file = path
     ? pino.destination({ dest: path, append: true, mkdir: false, sync: false })
     : undefined;
-  const destination = file
+  const fileStream =
+    file && path && settings.logFileMaxBytes > 0
+      ? rotateBySize(file, path, settings.logFileMaxBytes)
+      : file;
+  const destination = fileStream
     ? pino.multistream([
         { level: 'trace', stream: stdout },
-        { level: 'trace', stream: file },
+        { level: 'trace', stream: fileStream },
       ])
     : stdout;
 

@@ -83,6 +83,7 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
       cache: config.secretCache ? 'on' : 'off',
       commandTimeoutMs: config.redis.commandTimeoutMs,
       logFile: config.logFile ?? null,
+      logFileMaxBytes: config.logFileMaxBytes,
     },
     'web listening',
   );

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '0',
       LOG_LEVEL: 'debug',
       LOG_FILE: '/var/log/app/web.log',
+      LOG_FILE_MAX_BYTES: '1048576',
       SECRET_CACHE: 'off',
       POD_NAME: 'demo-7d9',
     });
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 0,
       logLevel: 'debug',
       logFile: '/var/log/app/web.log',
+      logFileMaxBytes: 1048576,
       podName: 'demo-7d9',
     });
     expect(config.redis.commandTimeoutMs).toBe(250);

@@ -137,6 +137,40 @@ describe('web entry point logging', () => {
     }
   });
 
+  it('should rotate LOG_FILE to <name>.1 past LOG_FILE_MAX_BYTES and lose no line', async () => {
+    const logFile = join(dir, 'rotating.log');
+    const web = await spawnWeb({
+      REDIS_URL: redis.url,
+      LOG_FILE: logFile,
+      LOG_FILE_MAX_BYTES: '4000',
+    });
+    try {
+      await web.waitForLog('web listening');
+      const ids: string[] = [];
+      for (let n = 0; n < 30; n += 1) ids.push((await get(web.port)).id);
+      const last = ids.at(-1)!;
+      await waitFor('the last request line on disk', async () =>
+        (await readFile(logFile, 'utf8').catch(() => '')).includes(last),
+      );
+
+      const rotated = await readFile(`${logFile}.1`, 'utf8');
+      const current = await readFile(logFile, 'utf8');
+      const logged = (rotated + current)
+        .split('\n')
+        .filter((line) => line.includes('request completed'))
+        .map((line) => (JSON.parse(line) as { reqId: string }).reqId);
+
+      // About 250 characters a line: the 30 lines rotate the file, and the two files hold
+      // the newest lines, each once and in order, with no gap at the rotation.
+      expect(rotated.length).toBeGreaterThan(0);
+      expect(current.length).toBeLessThan(4000);
+      expect(logged.length).toBeGreaterThan(10);
+      expect(logged).toEqual(ids.slice(ids.length - logged.length));
+    } finally {
+      await web.kill();
+    }
+  });
+
   it('should create a missing LOG_FILE in an existing directory', async () => {
     const logFile = join(dir, 'new.log');
     const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
