@@ -1,9 +1,9 @@
-import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
 
 import type { CheckpointEntry } from './checkpoint-store.js';
 import { continuesFrom, findContinuation, resumeAt, type SavedPoint } from './continuation.js';
 import type { FoundFile } from './dir-scanner.js';
+import { OpenFile } from './open-file.js';
 import type { ShipperStats } from './stats.js';
 import { Tailer } from './tailer.js';
 
@@ -67,7 +67,7 @@ async function resumeSame(
   point: SavedPoint,
   options: RestoreOptions,
 ): Promise<Tailer | undefined> {
-  const handle = await open(file.path, 'r').catch(() => undefined);
+  const handle = await OpenFile.open(file.path).catch(() => undefined);
   if (!handle) return undefined;
 
   const stat = await handle.stat();

@@ -1,5 +1,3 @@
-import { open, type FileHandle } from 'node:fs/promises';
-
 import type { FoundFile } from './dir-scanner.js';
 import {
   HEAD_BYTES,
@@ -10,6 +8,7 @@ import {
   tailMatches,
   type Fingerprint,
 } from './file-identity.js';
+import { OpenFile } from './open-file.js';
 import type { ResumePoint } from './tailer.js';
 
 /** A saved position: the offset, the file's head, and a hash of the bytes just before it. */
@@ -36,7 +35,7 @@ export function savedPoint(point: ResumePoint): SavedPoint {
  * the same banner; a file truncated and written again can have the same head).
  */
 export async function continuesFrom(
-  handle: FileHandle,
+  handle: OpenFile,
   size: number,
   point: SavedPoint,
 ): Promise<boolean> {
@@ -50,9 +49,9 @@ export async function continuesFrom(
  * judged by the first 1 KiB and the last TAIL_CHECK_BYTES of them: a copy still being written.
  */
 export async function isPrefixOf(
-  candidate: FileHandle,
+  candidate: OpenFile,
   size: number,
-  original: FileHandle,
+  original: OpenFile,
 ): Promise<boolean> {
   const headLength = Math.min(size, HEAD_BYTES);
   const tailStart = Math.max(headLength, size - TAIL_CHECK_BYTES);
@@ -70,14 +69,14 @@ export async function isPrefixOf(
 }
 
 /** The resume point for `handle` at `point`, with the tail bytes read back from the file. */
-export async function resumeAt(handle: FileHandle, point: SavedPoint): Promise<ResumePoint> {
+export async function resumeAt(handle: OpenFile, point: SavedPoint): Promise<ResumePoint> {
   const tail = await readAt(handle, point.offset - point.tailLength, point.tailLength);
   return { offset: point.offset, tail, head: point.head };
 }
 
 export interface Continuation {
   file: FoundFile;
-  handle: FileHandle;
+  handle: OpenFile;
 }
 
 /**
@@ -92,7 +91,7 @@ export async function findContinuation(
   for (const file of files) {
     if (exclude.has(file.key) || file.size < point.offset) continue;
 
-    const handle = await open(file.path, 'r').catch(() => undefined);
+    const handle = await OpenFile.open(file.path).catch(() => undefined);
     if (!handle) continue;
     const stat = await handle.stat();
     if (await continuesFrom(handle, stat.size, point)) return { file, handle };

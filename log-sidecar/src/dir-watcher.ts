@@ -17,7 +17,11 @@ export class DirectoryWatcher {
   private wake: (() => void) | undefined;
   private pending = false;
 
-  constructor(private readonly dir: string) {}
+  /** `onName` hears every name inotify reports as created, removed or moved. */
+  constructor(
+    private readonly dir: string,
+    private readonly onName: (name: string) => void = () => undefined,
+  ) {}
 
   /** Watches the directory if it exists and is not watched yet. */
   async ensure(): Promise<void> {
@@ -28,7 +32,9 @@ export class DirectoryWatcher {
     this.stopWatching();
     if (key === undefined) return;
     try {
-      this.watcher = watch(this.dir, { persistent: false }, (event) => this.onEvent(event));
+      this.watcher = watch(this.dir, { persistent: false }, (event, name) =>
+        this.onEvent(event, name),
+      );
       this.watcher.on('error', () => this.stopWatching());
       this.watchedKey = key;
     } catch {
@@ -72,8 +78,11 @@ export class DirectoryWatcher {
     this.interrupt();
   }
 
-  private onEvent(event: string): void {
-    if (event === 'rename') this.namesChanged = true;
+  private onEvent(event: string, name: string | null): void {
+    if (event === 'rename') {
+      this.namesChanged = true;
+      if (name) this.onName(name);
+    }
     this.pending = true;
     this.wake?.();
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from './open-file.js';
 
 /**
  * How many leading bytes fingerprint a file. Many loggers start every file with the same
@@ -38,7 +38,7 @@ export function hashBytes(bytes: Uint8Array): string {
 }
 
 /** Reads up to `length` bytes at `position`; fewer when the file ends first. */
-export async function readAt(handle: FileHandle, position: number, length: number) {
+export async function readAt(handle: OpenFile, position: number, length: number) {
   const buffer = Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
@@ -50,20 +50,20 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
 }
 
 /** Fingerprint of the first min(size, HEAD_BYTES) bytes. */
-export async function readFingerprint(handle: FileHandle, size: number): Promise<Fingerprint> {
+export async function readFingerprint(handle: OpenFile, size: number): Promise<Fingerprint> {
   const head = await readAt(handle, 0, Math.min(size, HEAD_BYTES));
   return { length: head.length, hash: hashBytes(head) };
 }
 
 /** True when the file still starts with the bytes that produced `expected`. */
-export async function headMatches(handle: FileHandle, expected: Fingerprint): Promise<boolean> {
+export async function headMatches(handle: OpenFile, expected: Fingerprint): Promise<boolean> {
   const head = await readAt(handle, 0, expected.length);
   return head.length === expected.length && hashBytes(head) === expected.hash;
 }
 
 /** True when the `tailLength` bytes ending at `offset` hash to `tailHash`. */
 export async function tailMatches(
-  handle: FileHandle,
+  handle: OpenFile,
   offset: number,
   tailLength: number,
   tailHash: string,

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 
 import { AnomalyReporter } from './anomaly-reporter.js';
@@ -23,6 +23,7 @@ import { scanDirectory, type FoundFile } from './dir-scanner.js';
 import { createEncoder } from './encoders.js';
 import { EMPTY_FINGERPRINT, TAIL_CHECK_BYTES, fileKey } from './file-identity.js';
 import { OffsetLedger } from './offset-ledger.js';
+import { OpenFile } from './open-file.js';
 import { SinkAbortedError, type Sink } from './sinks/sink.js';
 import type { ShipperStats } from './stats.js';
 import { Tailer, type ReadContext, type ReadOutcome, type ResumePoint } from './tailer.js';
@@ -32,6 +33,9 @@ const LIVENESS_STALL_MS = 60_000;
 
 /** Read and output buffers kept for reuse; more are allocated while batches are in flight. */
 const POOLED_BUFFERS = 16;
+
+/** Files opened on an inotify event and waiting for the next scan; more are left to the scan. */
+const MAX_EARLY_FILES = 256;
 
 /** Chunks one file may read per round before the next file gets its turn. */
 const CHUNKS_PER_TURN = 4;
@@ -67,8 +71,10 @@ export class Shipper {
   private batch = new Batch();
   /** Loaded at start; matched to files once LOG_DIR can be listed. */
   private pendingEntries: CheckpointEntry[] = [];
-  /** New files that may be copies still being written: size when last seen, and since when. */
-  private readonly deferred = new Map<string, { size: number; since: number }>();
+  /** Files opened the moment inotify reported their name, not yet taken over by a scan. */
+  private readonly early = new Map<string, { handle: OpenFile; path: string; seq: number }>();
+  /** Counts files in the order they appeared; reading goes oldest first. */
+  private sequence = 0;
   private deliveries: Promise<void> = Promise.resolve();
   private restored = false;
   private dirAvailable: boolean | undefined;
@@ -81,7 +87,9 @@ export class Shipper {
 
   constructor(private readonly deps: ShipperDeps) {
     const { config, logger, stats } = deps;
-    this.watcher = new DirectoryWatcher(config.logDir);
+    this.watcher = new DirectoryWatcher(config.logDir, (name) => {
+      if (config.globPattern.test(name)) this.openEarly(name);
+    });
     this.ledger = new OffsetLedger(deps.store, {
       intervalMs: config.checkpointIntervalMs,
       maxRecords: config.checkpointMaxLines,
@@ -174,6 +182,7 @@ export class Shipper {
   private async scan(): Promise<void> {
     const { config, logger } = this.deps;
     this.lastScanAt = Date.now();
+    const openedBefore = this.sequence;
     const result = await scanDirectory(config.logDir, config.globPattern, !this.restored);
 
     if (result.kind === 'unavailable') {
@@ -200,8 +209,9 @@ export class Shipper {
     for (const tailer of this.tailers.values()) {
       if (!seen.has(tailer.key)) this.detach(tailer);
     }
-    for (const key of this.deferred.keys()) {
-      if (!seen.has(key)) this.deferred.delete(key);
+    await this.adoptEarly(openedBefore);
+    for (const tailer of [...this.tailers.values()]) {
+      if (tailer.undecided) await this.decide(tailer);
     }
   }
 
@@ -213,7 +223,12 @@ export class Shipper {
       stats: this.deps.stats,
       logger: this.deps.logger,
     });
-    for (const tailer of restored) this.tailers.set(tailer.key, tailer);
+    // Files found rotated while the shipper was down hold the older lines.
+    restored.sort((a, b) => Number(a.attached) - Number(b.attached));
+    for (const tailer of restored) {
+      tailer.order = this.sequence++;
+      this.tailers.set(tailer.key, tailer);
+    }
     this.ledger.reset(restored.map((tailer) => tailer.mark()));
     this.deps.stats.filesOpened += restored.length;
     this.pendingEntries = [];
@@ -241,83 +256,139 @@ export class Shipper {
   /**
    * Starts a file found by a scan: from 0, unless it is a copy of a file already followed (then
    * it is parked, see Tailer.copyOf). A file that so far holds only the first bytes of a followed
-   * file may be a copy still being written (logrotate copies, then truncates): it is looked at
-   * again at the next scans, until it is recognised, differs, or stops growing for
-   * ROTATE_GRACE_MS. Waiting costs nothing: its bytes would be read from 0 either way.
-   * Known shortcoming: a copy that stalls that long while still shorter than the original's
-   * offset is taken for a new file and its lines are shipped again.
+   * file may be a copy still being written (logrotate copies, then truncates): it stays
+   * undecided, its descriptor open but unread, until a later scan recognises it, sees it differ,
+   * or sees it idle for ROTATE_GRACE_MS. Waiting costs nothing: its bytes are read from 0 then.
    */
   private async follow(file: FoundFile): Promise<void> {
-    const handle = await open(file.path, 'r').catch(() => undefined);
+    const early = this.early.get(file.key);
+    this.early.delete(file.key);
+    const handle = early?.handle ?? (await OpenFile.open(file.path).catch(() => undefined));
     if (!handle) return;
 
-    const stat = await handle.stat({ bigint: true });
-    const key = fileKey(stat);
-    const size = Number(stat.size);
+    const key = fileKey(await handle.stat({ bigint: true }));
     if (this.tailers.has(key)) {
       await handle.close();
       return;
     }
 
-    let resume: ResumePoint = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
-    let copyOf: Tailer | undefined;
-    let maybeCopy = false;
-    for (const other of this.tailers.values()) {
-      const point = savedPoint(other.resumePoint());
-      if (point.offset === 0) continue;
-      if (size < point.offset) {
-        maybeCopy ||= await isPrefixOf(handle, size, other.file);
-        continue;
-      }
-      if (!(await continuesFrom(handle, size, point))) continue;
-
-      resume = await resumeAt(handle, point);
-      copyOf = other;
-      this.deps.logger.info(
-        { file: file.path, copyOf: other.path, offset: point.offset },
-        'new file is a copy of a followed file; it is read once that file is truncated or gone',
-      );
-      break;
-    }
-
-    if (!copyOf && maybeCopy && this.deferFollowing(key, size)) {
-      await handle.close();
-      return;
-    }
-    this.deferred.delete(key);
-
-    const tailer = new Tailer(handle, key, file.path, resume, this.readCapacity);
-    tailer.copyOf = copyOf?.key;
+    const start = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
+    const tailer = new Tailer(handle, key, file.path, start, this.readCapacity);
+    tailer.order = early?.seq ?? this.sequence++;
     this.tailers.set(key, tailer);
     this.deps.stats.filesOpened++;
-    this.deps.logger.info({ file: file.path, offset: resume.offset }, 'following file');
-  }
-
-  /** True while a possible copy should wait: it grew within the last ROTATE_GRACE_MS. */
-  private deferFollowing(key: string, size: number): boolean {
-    const now = Date.now();
-    const known = this.deferred.get(key);
-    if (!known || known.size !== size) {
-      this.deferred.set(key, { size, since: now });
-      return true;
-    }
-    return now - known.since < this.deps.config.rotateGraceMs;
+    tailer.undecided = { size: -1, since: Date.now() };
+    await this.decide(tailer);
   }
 
   /**
-   * One turn for every file; rotated files and copies first, as their lines are older than
-   * those of the file that replaced them. True if anything was read.
+   * Settles whether an undecided file is a copy of a followed file.
+   * Known shortcoming: a copy that stalls for ROTATE_GRACE_MS while still shorter than the
+   * original's offset is taken for a new file and its lines are shipped again.
+   */
+  private async decide(tailer: Tailer): Promise<void> {
+    const undecided = tailer.undecided as { size: number; since: number };
+    const size = Number((await tailer.file.stat()).size);
+    let maybeCopy = false;
+
+    for (const other of this.tailers.values()) {
+      const point = savedPoint(other.resumePoint());
+      if (other === tailer || point.offset === 0) continue;
+      if (size < point.offset) {
+        maybeCopy ||= await isPrefixOf(tailer.file, size, other.file);
+        continue;
+      }
+      if (!(await continuesFrom(tailer.file, size, point))) continue;
+
+      tailer.undecided = undefined;
+      tailer.copyOf = other.key;
+      tailer.startAt(await resumeAt(tailer.file, point));
+      this.deps.logger.info(
+        { file: tailer.path, copyOf: other.path, offset: point.offset },
+        'new file is a copy of a followed file; it is read once that file is truncated or gone',
+      );
+      return;
+    }
+
+    const now = Date.now();
+    if (size !== undecided.size) tailer.undecided = { size, since: now };
+    const waiting = now - (tailer.undecided?.since ?? now) < this.deps.config.rotateGraceMs;
+    if (maybeCopy && tailer.attached && waiting) return;
+
+    tailer.undecided = undefined;
+    this.deps.logger.info({ file: tailer.path, offset: tailer.position }, 'following file');
+  }
+
+  /**
+   * Opens a new file the moment inotify names it, synchronously, before any other work can
+   * run. A scan may come tens of milliseconds later when the shipper is busy, and a file
+   * created and renamed away in between (a fast rotation) would otherwise never be read:
+   * holding its descriptor keeps it, whatever its name becomes.
+   */
+  private openEarly(name: string): void {
+    if (this.early.size >= MAX_EARLY_FILES || this.stopping) return;
+    const handle = OpenFile.openSync(join(this.deps.config.logDir, name));
+    if (!handle) return;
+
+    const info = handle.statSync();
+    const key = fileKey(info);
+    if (!info.isFile() || this.tailers.has(key) || this.early.has(key)) {
+      handle.closeSync();
+      return;
+    }
+    this.early.set(key, {
+      handle,
+      path: join(this.deps.config.logDir, name),
+      seq: this.sequence++,
+    });
+  }
+
+  /**
+   * Early-opened files this scan did not find under a matching name although they were opened
+   * before it listed the directory: created and then rotated or deleted between two scans.
+   * They are read like rotated files, in the order they appeared. Files opened while the scan
+   * ran may simply be newer than its listing and wait for the next scan.
+   */
+  private async adoptEarly(openedBefore: number): Promise<void> {
+    for (const [key, early] of [...this.early]) {
+      if (early.seq >= openedBefore) continue;
+      this.early.delete(key);
+      if (this.tailers.has(key)) {
+        await early.handle.close();
+        continue;
+      }
+
+      const start = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
+      const tailer = new Tailer(early.handle, key, early.path, start, this.readCapacity);
+      tailer.order = early.seq;
+      tailer.attached = false;
+      tailer.detachedAt = Date.now();
+      tailer.undecided = { size: -1, since: Date.now() };
+      this.tailers.set(key, tailer);
+      this.deps.stats.filesOpened++;
+      this.deps.logger.info(
+        { file: early.path, graceMs: this.deps.config.rotateGraceMs },
+        'file was created and rotated or removed between two scans; reading it all the same',
+      );
+    }
+  }
+
+  /**
+   * One turn for every file, oldest first: a rotated file's lines come before those of the
+   * file that replaced it. True if anything was read.
    */
   private async readAll(untilIdle: boolean, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     let progressed = false;
     for (;;) {
       let round = false;
-      const order = [...this.tailers.values()].sort(
-        (a, b) => Number(a.attached) - Number(b.attached),
-      );
+      const order = [...this.tailers.values()].sort((a, b) => a.order - b.order);
       for (const tailer of order) {
         if (this.failure) return progressed;
+        // A file created and renamed away between two scans would never be seen: when inotify
+        // reports a new name, look at once instead of after a round over every file.
+        await this.scanIfDue();
         if (this.tailers.get(tailer.key) !== tailer || this.isParkedCopy(tailer)) continue;
+        if (tailer.undecided) continue;
         if (await this.readTailer(tailer)) round = true;
       }
       progressed ||= round;
@@ -432,6 +503,7 @@ export class Shipper {
   ): Promise<number> {
     const resume = await resumeAt(copy.handle, point);
     const drain = new Tailer(copy.handle, copy.file.key, tailer.path, resume, this.readCapacity);
+    drain.order = this.sequence++;
     this.tailers.set(drain.key, drain);
     this.deps.stats.filesOpened++;
     if (!copy.file.matchesGlob) {
@@ -554,6 +626,7 @@ export class Shipper {
     });
 
     for (const tailer of this.tailers.values()) await tailer.close().catch(() => undefined);
+    for (const early of this.early.values()) await early.handle.close().catch(() => undefined);
     this.watcher.close();
     this.anomalies.report(true);
     logger.info({ ...stats, openFiles: this.tailers.size }, 'shipper stopped');

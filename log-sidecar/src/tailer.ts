@@ -1,5 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
-
 import type { Batch, FileMark } from './batch.js';
 import { continuesFrom, resumeAt, type SavedPoint } from './continuation.js';
 import {
@@ -12,6 +10,7 @@ import {
 } from './file-identity.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { ChunkEncoder } from './encoders.js';
+import type { OpenFile } from './open-file.js';
 import { splitLines, type LineState, type SplitStats } from './line-splitter.js';
 
 interface Chunk {
@@ -69,7 +68,14 @@ export class Tailer {
    * when the original is truncated or let go, from where the original's reading stopped.
    */
   copyOf: string | undefined;
+  /**
+   * Set while a new file may be a copy still being written: not read until decided. Holds its
+   * size when last looked at and since when it has had that size.
+   */
+  undecided: { size: number; since: number } | undefined;
   lastGrowthAt = Date.now();
+  /** When the file appeared relative to the others; files are read oldest first. */
+  order = 0;
   detachedAt = 0;
 
   private offset: number;
@@ -81,7 +87,7 @@ export class Tailer {
   private lastStatSize = 0;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: OpenFile,
     readonly key: string,
     path: string,
     resume: ResumePoint,
@@ -134,6 +140,11 @@ export class Tailer {
     return this.offset;
   }
 
+  /** Sets where reading starts, before anything was read. */
+  startAt(point: ResumePoint): void {
+    this.moveTo(point);
+  }
+
   private moveTo(point: ResumePoint): void {
     this.offset = point.offset;
     this.tail = point.tail;
@@ -184,7 +195,7 @@ export class Tailer {
   }
 
   /** The open descriptor, for comparing this file's bytes with another's. */
-  get file(): FileHandle {
+  get file(): OpenFile {
     return this.handle;
   }
 

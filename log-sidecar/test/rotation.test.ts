@@ -70,4 +70,40 @@ describe('log-sidecar rename rotation', () => {
     expect(finished.file).toBe(path);
     expect(sequence(shipper.records())).toEqual(range(1, 11));
   });
+
+  it('should ship every line once, in order, while 8 files rotate every 250 lines (~25 ms)', async () => {
+    scenario = await Scenario.create();
+    const shipper = await scenario.start({ ROTATE_GRACE_MS: '200' });
+    await shipper.waitForLog('checkpoint loaded');
+    const files = 8;
+    const perFile = 2000;
+
+    await Promise.all(
+      Array.from({ length: files }, async (_, index) => {
+        const path = join(scenario.logDir, `f${index}.log`);
+        let file = await open(path, 'a');
+        for (let seq = 1; seq <= perFile; seq += 50) {
+          await file.write(lines(seq, seq + 49, `file ${index}`));
+          if ((seq + 49) % 250 === 0) {
+            await rename(path, `${path}.${seq + 49}`);
+            const rotated = file;
+            file = await open(path, 'a');
+            await rotated.close();
+          }
+          await sleep(5);
+        }
+        await file.close();
+      }),
+    );
+
+    await shipper.waitForRecords(files * perFile, 20_000);
+    await sleep(300);
+    const records = shipper.records();
+    // Order holds per file, across its generations.
+    for (let index = 0; index < files; index++) {
+      const shipped = sequence(records.filter((record) => record.endsWith(` file ${index}`)));
+      expect(shipped).toEqual(range(1, perFile));
+    }
+    expect(records).toHaveLength(files * perFile);
+  });
 });
