@@ -11,3 +11,4 @@ export {
   type LogLevel,
 } from './env.js';
 export { createLogger, type LoggerOptions } from './logger.js';
+export { dieWithParent, type GuardedCommand } from './parent-death.js';

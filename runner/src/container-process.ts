@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
+import { dieWithParent } from '@sidecar-pod/common';
+
 import type { LinePrinter } from './log-format.js';
 
 export interface ContainerSpec {
@@ -27,7 +29,10 @@ export class ContainerProcess {
     write: (line: string) => void,
   ) {
     this.name = spec.name;
-    this.child = spawn(process.execPath, [spec.entryPoint], {
+    // SIGTERM when the runner dies without stopping them (SIGKILL): they shut down
+    // cleanly, if not in the pod's order, instead of running on as orphans.
+    const { command, args } = dieWithParent(process.execPath, [spec.entryPoint], 'TERM');
+    this.child = spawn(command, args, {
       env: spec.env,
       stdio: spec.quiet ? 'ignore' : ['ignore', 'pipe', 'pipe'],
       detached: true,

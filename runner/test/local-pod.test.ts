@@ -104,7 +104,7 @@ describe('local pod runner', () => {
   });
 
   afterEach(async () => {
-    if (runner && runner.child.exitCode === null) {
+    if (runner && runner.child.exitCode === null && runner.child.signalCode === null) {
       runner.child.kill('SIGINT');
       await once(runner.child, 'exit');
     }
@@ -139,6 +139,24 @@ describe('local pod runner', () => {
     expect(code).toBe(0);
     expect(pids.filter(alive)).toEqual([]);
     expect(runner.lines.join('\n')).not.toContain('foobar');
+  });
+
+  it('should leave no process behind when the runner itself is killed with SIGKILL', async () => {
+    const port = await freePort();
+    const marker = randomUUID();
+    runner = startRunner({ PORT: String(port), RUN_DIR: runDir, SIDECAR_POD_RUN_MARKER: marker });
+    await runner.waitForLine((line) => line.includes('ready: curl'), 40_000);
+    const pids = await podProcesses(marker, runner.child.pid!);
+    expect(pids).toHaveLength(4);
+
+    runner.child.kill('SIGKILL');
+    await once(runner.child, 'exit');
+
+    const deadline = Date.now() + 10_000;
+    while (pids.some(alive) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(pids.filter(alive)).toEqual([]);
   });
 
   it('should say in one line how to install redis-server when it is missing', async () => {
