@@ -23,6 +23,8 @@ export interface SidecarConfig {
   pollIntervalMs: number;
   healthHost: string;
   healthPort: number;
+  metricsHost: string;
+  metricsPort: number;
   logLevel: LogLevel;
   podName: string | undefined;
 }
@@ -38,7 +40,7 @@ const QUOTES = /["']/;
 const BIND = /^-?[0-9A-Za-z.:*%]+$/;
 
 export function loadConfig(env: Env): SidecarConfig {
-  return {
+  const config: SidecarConfig = {
     redisServer: readString(env, 'REDIS_SERVER', 'redis-server'),
     redisBind: readBind(env),
     redisPort: readPort(env, 'REDIS_PORT', 6379),
@@ -49,9 +51,40 @@ export function loadConfig(env: Env): SidecarConfig {
     pollIntervalMs: readInteger(env, 'SECRET_POLL_INTERVAL_MS', 1000, { min: 50, max: 3_600_000 }),
     healthHost: readString(env, 'HEALTH_HOST', '0.0.0.0'),
     healthPort: readPort(env, 'HEALTH_PORT', 8081),
+    // Loopback by default: the pod's containers can scrape it; in Kubernetes the
+    // manifest opens it to the pod IP so that Prometheus can.
+    metricsHost: readString(env, 'METRICS_HOST', '127.0.0.1'),
+    metricsPort: readPort(env, 'METRICS_PORT', 9102),
     logLevel: readLogLevel(env),
     podName: readOptionalString(env, 'POD_NAME'),
   };
+  checkDistinctPorts(config);
+  return config;
+}
+
+/** The fields of the config that a start-up log line may show: everything but the password. */
+export function describeConfig(config: SidecarConfig): Record<string, unknown> {
+  const { webPassword: _secret, ...shown } = config;
+  return { ...shown, webPassword: '***' };
+}
+
+/**
+ * Redis, the health server and the metrics server share the network namespace (the
+ * pod's): two of them on one port would fail at start with EADDRINUSE, later and less
+ * clearly than here. A wildcard address overlaps every other, so hosts are not compared.
+ */
+function checkDistinctPorts(config: SidecarConfig): void {
+  const ports: Array<[string, number]> = [
+    ['REDIS_PORT', config.redisPort],
+    ['HEALTH_PORT', config.healthPort],
+    ['METRICS_PORT', config.metricsPort],
+  ];
+  for (const [index, [variable, port]] of ports.entries()) {
+    const clash = ports.slice(0, index).find(([, other]) => other === port);
+    if (clash) {
+      throw new ConfigError(variable, `${port} is already ${clash[0]}; each needs its own port`);
+    }
+  }
 }
 
 /** Redis's `bind`: one or more addresses separated by spaces, `-` marking an optional one. */

@@ -4,8 +4,10 @@ import type { Server } from 'node:http';
 import { ConfigError, createLogger } from '@sidecar-pod/common';
 import type { Logger } from 'pino';
 
-import { loadConfig, type SidecarConfig } from './config.js';
+import { describeConfig, loadConfig, type SidecarConfig } from './config.js';
 import { createHealthServer } from './health-server.js';
+import { helpText } from './help.js';
+import { createMetricsServer } from './metrics-server.js';
 import { redisLaunch } from './redis-launch.js';
 import { Supervisor } from './supervisor.js';
 
@@ -40,6 +42,11 @@ async function listen(server: Server, port: number, host: string): Promise<void>
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
+
   const version = readVersion();
   const config = loadConfigOrExit(version);
   const logger: Logger = createLogger({
@@ -48,6 +55,7 @@ async function main(): Promise<void> {
     level: config.logLevel,
     podName: config.podName,
   });
+  logger.info({ config: describeConfig(config) }, 'starting');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: NodeJS.Signals, failure?: Error): Promise<void> => {
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
       else logger.info({ signal }, 'stopping');
       const code = await supervisor.stop(signal);
       health.close();
+      metrics.close();
       process.exit(failure ? 1 : code);
     })();
     return stopping;
@@ -68,17 +77,23 @@ async function main(): Promise<void> {
     onFatal: (error) => void shutdown('SIGTERM', error),
   });
   const health = createHealthServer(() => supervisor.health());
+  const metrics = createMetricsServer(supervisor.metrics.registry);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
     await listen(health, config.healthPort, config.healthHost);
+    await listen(metrics, config.metricsPort, config.metricsHost);
   } catch (error) {
-    await shutdown('SIGTERM', new Error(`health server: ${(error as Error).message}`));
+    const server = health.listening ? 'metrics server' : 'health server';
+    await shutdown('SIGTERM', new Error(`${server}: ${(error as Error).message}`));
   }
   logger.info(
-    { healthHost: config.healthHost, healthPort: config.healthPort, secretDir: config.secretDir },
-    'health endpoints listening',
+    {
+      health: `${config.healthHost}:${config.healthPort}`,
+      metrics: `${config.metricsHost}:${config.metricsPort}`,
+    },
+    'health and metrics endpoints listening',
   );
 
   try {

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 
 import { CommandParseError } from './command-parser.js';
+import type { SeedFailureReason, SidecarMetrics } from './metrics.js';
 import { readSecret, SecretReadError, type SecretSnapshot } from './secret-reader.js';
-import { SeedError, type Seeder } from './seeder.js';
+import { SeedError, type Seeder, type SeedResult } from './seeder.js';
 
 /**
  * Follows the Secret after the first seed: reads it whole, applies it when its
  * fingerprint differs from the last version applied, and keeps the previous values
- * when a version cannot be read or is refused. Each distinct failure is logged once;
- * the next change or poll tries again.
+ * when a version cannot be read or is refused. Each distinct failure is logged and
+ * counted once; the next change or poll tries again.
  */
 export class SecretSync {
   /** The last version Redis holds in full: what a restarted Redis is seeded with. */
@@ -18,12 +19,21 @@ export class SecretSync {
   constructor(
     private readonly dir: string,
     private readonly logger: Logger,
+    private readonly metrics: SidecarMetrics,
   ) {}
 
   /** Seeds a fresh Redis with the snapshot; throws what the seeder throws. */
   async seed(seeder: Seeder, snapshot: SecretSnapshot): Promise<void> {
-    const result = await seeder.apply(snapshot);
+    let result: SeedResult;
+    try {
+      result = await seeder.apply(snapshot);
+    } catch (error) {
+      this.count(error as Error);
+      throw error;
+    }
     this.applied = snapshot;
+    this.metrics.seeded('applied', result.keys);
+    this.metrics.upToDate(true);
     logSkipped(this.logger, snapshot);
     this.logger.info({ keys: result.keys, written: result.written }, 'Secret seeded into Redis');
   }
@@ -44,6 +54,8 @@ export class SecretSync {
       const result = await seeder.apply(snapshot);
       this.applied = snapshot;
       this.lastFailure = undefined;
+      this.metrics.seeded('applied', result.keys);
+      this.metrics.upToDate(true);
       logSkipped(this.logger, snapshot);
       this.logger.info({ ...result }, 'Secret rotation applied');
     } catch (error) {
@@ -56,12 +68,15 @@ export class SecretSync {
     const unusable = error instanceof SecretReadError || error instanceof CommandParseError;
     if (!refused && !unusable) {
       // Redis went away in the middle: the restart seeds it and looks again.
+      this.count(error);
       this.logger.warn({ err: error }, 'could not apply the Secret; will try again');
       return;
     }
     if (key === this.lastFailure) return;
 
     this.lastFailure = key;
+    this.count(error);
+    this.metrics.upToDate(false);
     const partial = refused && error.partial;
     this.logger.warn(
       { error: error.message, partial },
@@ -70,6 +85,21 @@ export class SecretSync {
         : 'new Secret not applied, Redis keeps the previous values; will apply the next change',
     );
   }
+
+  /** Counts one failure, by reason and, for a version Redis was given, by outcome. */
+  private count(error: Error): void {
+    const reason = failureReason(error);
+    this.metrics.seedFailed(reason);
+    if (error instanceof SeedError) this.metrics.seeded(error.partial ? 'partial' : 'rejected');
+    else if (reason === 'command_file_invalid') this.metrics.seeded('rejected');
+  }
+}
+
+function failureReason(error: Error): SeedFailureReason {
+  if (error instanceof SecretReadError) return 'secret_unreadable';
+  if (error instanceof CommandParseError) return 'command_file_invalid';
+  if (error instanceof SeedError) return 'redis_refused';
+  return 'redis_unavailable';
 }
 
 function logSkipped(logger: Logger, snapshot: SecretSnapshot): void {

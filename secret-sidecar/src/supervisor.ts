@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import { createAdminClient } from './admin-client.js';
 import { ADMIN_USER, type SidecarConfig } from './config.js';
+import { createSidecarMetrics, type SidecarMetrics } from './metrics.js';
 import { buildRedisConfig } from './redis-config.js';
 import type { RedisLaunch } from './redis-launch.js';
 import { describeExit, exitStatus, RedisProcess, type RedisExit } from './redis-process.js';
@@ -45,6 +46,7 @@ const PING_TIMEOUT_MS = 800;
  * signal the supervisor got.
  */
 export class Supervisor {
+  readonly metrics: SidecarMetrics;
   private redis: RedisProcess | undefined;
   private client: Redis | undefined;
   private seeder: Seeder | undefined;
@@ -62,7 +64,8 @@ export class Supervisor {
   private readonly adminPassword = randomBytes(32).toString('hex');
 
   constructor(private readonly options: SupervisorOptions) {
-    this.secret = new SecretSync(options.config.secretDir, options.logger);
+    this.metrics = createSidecarMetrics(() => this.redisAnswers());
+    this.secret = new SecretSync(options.config.secretDir, options.logger, this.metrics);
   }
 
   get isStopping(): boolean {
@@ -185,6 +188,7 @@ export class Supervisor {
     // starting is handled by whoever started it (start() or restart()).
     const wasReady = this.ready;
     this.setReady(false);
+    this.metrics.keysLost();
     this.client?.disconnect();
     if (wasReady) this.scheduleRestart(exit);
   }
@@ -206,6 +210,7 @@ export class Supervisor {
   private async restart(): Promise<void> {
     if (this.stopping) return;
 
+    this.metrics.redisRestarted();
     try {
       await this.exclusive(() => this.bringUp(this.secret.applied!));
       this.requestSync();

@@ -1,7 +1,7 @@
 import { ConfigError } from '@sidecar-pod/common';
 import { describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../src/config.js';
+import { describeConfig, loadConfig } from '../src/config.js';
 
 const REQUIRED = { WEB_REDIS_PASSWORD: 'pw' };
 
@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       pollIntervalMs: 1000,
       healthHost: '0.0.0.0',
       healthPort: 8081,
+      metricsHost: '127.0.0.1',
+      metricsPort: 9102,
       logLevel: 'info',
       podName: undefined,
     });
@@ -41,10 +43,22 @@ describe('loadConfig', () => {
     ['REDIS_BIND', '127.0.0.1 "x"'],
     ['REDIS_PORT', '0'],
     ['SECRET_POLL_INTERVAL_MS', '10'],
+    ['METRICS_PORT', 'x'],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_PORT', '8081'],
+    ['METRICS_PORT', '6379'],
+    ['HEALTH_PORT', '6379'],
   ])('should refuse %s=%j with an error naming the variable', (variable, value) => {
     const load = () => loadConfig({ ...REQUIRED, [variable]: value });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(variable);
+  });
+
+  it('should show the configuration with the password replaced by ***', () => {
+    const shown = describeConfig(loadConfig({ WEB_REDIS_PASSWORD: 'hunter2' }));
+
+    expect(shown).toMatchObject({ webPassword: '***', metricsPort: 9102, webUser: 'web' });
+    expect(JSON.stringify(shown)).not.toContain('hunter2');
   });
 
   it('should never put the password in an error message', () => {

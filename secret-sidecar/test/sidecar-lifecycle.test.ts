@@ -101,6 +101,23 @@ describe('secret-sidecar lifecycle', () => {
     expect(isAlive(firstPid)).toBe(false);
   });
 
+  it('should log each readiness change once: ready, not ready when Redis dies, ready', async () => {
+    const firstPid = sidecar.redisPid!;
+    process.kill(firstPid, 'SIGKILL');
+    await eventually(() => expect(sidecar.redisPid).not.toBe(firstPid), 3000);
+    await sidecar.waitForReady(3000);
+    // Probes in between (each /readyz call) must not log anything of their own.
+    await sidecar.health('/readyz');
+    await sidecar.health('/readyz');
+
+    const changes = sidecar.logs.filter((log) => typeof log.ready === 'boolean');
+    expect(changes.map((log) => [log.level, log.ready])).toEqual([
+      ['info', true],
+      ['info', false],
+      ['info', true],
+    ]);
+  });
+
   it("should give up with exit 1 and Redis's reason when Redis cannot be restarted", async () => {
     const redisPid = sidecar.redisPid!;
     process.kill(redisPid, 'SIGKILL');

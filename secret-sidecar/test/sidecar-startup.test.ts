@@ -1,12 +1,12 @@
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { publishSecret } from './support/kube-secret.js';
-import { eventually, Sidecar, type LogRecord } from './support/sidecar.js';
+import { eventually, findLeaks, Sidecar, type LogRecord } from './support/sidecar.js';
 
 const STARTUP_TIMEOUT_MS = 10_000;
 
@@ -106,6 +106,72 @@ describe('secret-sidecar start-up', () => {
       new RegExp(`seed\\.redis, line 3: Redis refused the command: ERR`),
     );
     expect(sidecar.output).not.toContain('secret-arg');
+  });
+
+  it.each([
+    ['not a number', 'nine', undefined],
+    ['out of range', '70000', undefined],
+    ['equal to HEALTH_PORT', '18181', '18181'],
+  ])(
+    'should exit 2 with one line naming METRICS_PORT when it is %s',
+    async (_, metricsPort, healthPort) => {
+      await publishSecret(dir, { secret: 'foobar' });
+      const env = { METRICS_PORT: metricsPort, ...(healthPort ? { HEALTH_PORT: healthPort } : {}) };
+      sidecar = await Sidecar.start({ secretDir: dir, env });
+      const { code } = await exitOf(sidecar);
+
+      expect(code).toBe(2);
+      const lines = sidecar.output.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'fatal', variable: 'METRICS_PORT' });
+      expect(lines[0]).toContain(metricsPort);
+    },
+  );
+
+  it('should log its resolved configuration once at start, without the password', async () => {
+    await publishSecret(dir, { secret: 'foobar' });
+    sidecar = await Sidecar.start({ secretDir: dir });
+    await sidecar.waitForReady();
+
+    const starting = sidecar.logs.filter((log) => log.msg === 'starting');
+    expect(starting).toHaveLength(1);
+    expect(starting[0]).toMatchObject({
+      level: 'info',
+      config: {
+        secretDir: dir,
+        redisPort: sidecar.redisPort,
+        healthPort: sidecar.healthPort,
+        metricsHost: '127.0.0.1',
+        metricsPort: sidecar.metricsPort,
+        webUser: 'web',
+        webKeys: ['secret'],
+        webPassword: '***',
+      },
+    });
+    expect(findLeaks(sidecar.output, [sidecar.password])).toEqual([]);
+  });
+
+  describe('when the metrics port is taken', () => {
+    let blocker: Server;
+
+    afterEach(async () => {
+      await new Promise((resolve) => blocker?.close(resolve));
+    });
+
+    it('should exit 1 naming the metrics server, before starting Redis', async () => {
+      await publishSecret(dir, { secret: 'foobar' });
+      blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const port = (blocker.address() as AddressInfo).port;
+      sidecar = await Sidecar.start({ secretDir: dir, env: { METRICS_PORT: String(port) } });
+      const { code, fatal } = await exitOf(sidecar);
+
+      expect(code).toBe(1);
+      expect(fatal.map((log) => log.msg)).toEqual([
+        expect.stringMatching(/^metrics server: .*EADDRINUSE/),
+      ]);
+      expect(sidecar.redisPid).toBeUndefined();
+    });
   });
 
   describe('when the Redis port is taken', () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
 import { freePort } from '../../../test-support/free-port.js';
+import { parseMetrics } from './metrics-text.js';
 
 export const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
 export const HEALTHCHECK = join(dirname(MAIN), 'healthcheck.js');
@@ -37,6 +38,7 @@ export class Sidecar {
     readonly child: ChildProcess,
     readonly redisPort: number,
     readonly healthPort: number,
+    readonly metricsPort: number,
     readonly password: string,
     /** TMPDIR of the sidecar: its Redis working directory is made in here. */
     readonly tmpDir: string,
@@ -54,6 +56,7 @@ export class Sidecar {
   static async start(options: SidecarOptions): Promise<Sidecar> {
     const redisPort = await freePort();
     const healthPort = await freePort();
+    const metricsPort = await freePort();
     const password = options.password ?? 'pass word "$&*#" -grüße';
     const tmpDir = await mkdtemp(join(tmpdir(), 'secret-sidecar-test-'));
 
@@ -64,6 +67,8 @@ export class Sidecar {
       REDIS_PORT: String(redisPort),
       HEALTH_HOST: '127.0.0.1',
       HEALTH_PORT: String(healthPort),
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
       SECRET_DIR: options.secretDir,
       WEB_REDIS_PASSWORD: password,
       WEB_REDIS_KEYS: options.keys ?? 'secret',
@@ -76,7 +81,7 @@ export class Sidecar {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...options.spawnOptions,
     });
-    return new Sidecar(child, redisPort, healthPort, password, tmpDir);
+    return new Sidecar(child, redisPort, healthPort, metricsPort, password, tmpDir);
   }
 
   /** Everything the process wrote to stdout and stderr so far. */
@@ -110,6 +115,13 @@ export class Sidecar {
   async health(path: '/healthz' | '/readyz'): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`http://127.0.0.1:${this.healthPort}${path}`);
     return { status: response.status, body: await response.json() };
+  }
+
+  /** One scrape of GET /metrics, as `name{labels}` -> value. */
+  async metrics(): Promise<Map<string, number>> {
+    const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`);
+    if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+    return parseMetrics(await response.text());
   }
 
   async waitForReady(timeoutMs = 5000): Promise<void> {
