@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { errorHandler, notFound } from './error-handler.js';
 import { GreetingBody } from './greeting.js';
 import { MethodNotAllowedError, reasonCode } from './http-errors.js';
+import type { WebMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { requestLog } from './request-log.js';
 import { sendJson, sendText } from './respond.js';
@@ -14,6 +15,7 @@ export interface AppDeps {
   source: SecretSource;
   readiness: Readiness;
   logger: Logger;
+  metrics: WebMetrics;
 }
 
 const ALLOWED = ['GET', 'HEAD'] as const;
@@ -23,17 +25,21 @@ const methodNotAllowed: RequestHandler = (req, _res, next) => {
 };
 
 /** Builds web's Express app. No I/O happens until a request arrives. */
-export function createApp({ source, readiness, logger }: AppDeps): Express {
+export function createApp({ source, readiness, logger, metrics }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
 
-  const bodies = new GreetingBody();
+  const bodies = new GreetingBody(metrics.secretChanged);
   const greet: RequestHandler = (_req, res, next) => {
     const cached = source.cached();
-    if (cached !== undefined) return sendText(res, bodies.for(cached));
+    if (cached !== undefined) {
+      metrics.cacheHit();
+      return sendText(res, bodies.for(cached));
+    }
 
+    metrics.cacheMiss();
     source.read().then((value) => sendText(res, bodies.for(value)), next);
   };
 
@@ -46,7 +52,7 @@ export function createApp({ source, readiness, logger }: AppDeps): Express {
     }, next);
   };
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, metrics));
   app.use(rejectMalformedUrl);
 
   // Express answers HEAD with a GET route and Node drops the body of a HEAD response.

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   readChoice,
   readInteger,
   readLogLevel,
@@ -20,6 +21,9 @@ export interface RedisConfig extends RedisAddress {
 export interface WebConfig {
   host: string;
   port: number;
+  /** Where GET /metrics listens: the pod's loopback unless opened on purpose. */
+  metricsHost: string;
+  metricsPort: number;
   redis: RedisConfig;
   secretKey: string;
   secretCache: boolean;
@@ -34,10 +38,17 @@ export interface WebConfig {
 export function loadConfig(env: Env): WebConfig {
   const url = readString(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
   const address = parseRedisUrl(url);
+  const port = readPort(env, 'PORT', 8080);
+  const metricsPort = readPort(env, 'METRICS_PORT', 9101);
+  if (metricsPort === port) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT, both are ${port}`);
+  }
 
   return {
     host: readString(env, 'HOST', '0.0.0.0'),
-    port: readPort(env, 'PORT', 8080),
+    port,
+    metricsHost: readString(env, 'METRICS_HOST', '127.0.0.1'),
+    metricsPort,
     redis: {
       ...address,
       // REDIS_USERNAME and REDIS_PASSWORD win over credentials inside the URL.

@@ -1,11 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+import type { ConnectionLabel, WebMetrics } from './metrics.js';
+
 export type ConnectionState = 'connecting' | 'up' | 'unreachable' | 'auth failed';
 
 export interface ConnectionWatchOptions {
   /** Which connection this is, as it appears in log lines. */
   name: string;
+  /** The same, as the metrics' `connection` label. */
+  label: ConnectionLabel;
   /** What users notice while this connection is down, for the warn line. */
   whileDown: string;
   username: string | undefined;
@@ -21,7 +25,8 @@ export function isAuthFailure(error: Error): boolean {
  * Follows one ioredis connection and logs its changes once each: loss at warn,
  * rejected credentials at error, recovery at info. ioredis emits 'error' on every
  * failed reconnect attempt; only a change of state makes a line, so an outage of
- * any length costs two or three lines, not one per retry.
+ * any length costs two or three lines, not one per retry. The metrics count
+ * every error, and each recovery as a reconnect.
  */
 export class ConnectionWatch {
   #state: ConnectionState = 'connecting';
@@ -32,9 +37,17 @@ export class ConnectionWatch {
     private readonly client: Redis,
     private readonly logger: Logger,
     private readonly options: ConnectionWatchOptions,
+    private readonly metrics: WebMetrics,
   ) {
+    metrics.connectionUp(options.label, false);
     client.on('ready', () => this.markUp());
-    client.on('error', (error: Error) => this.markDown(error));
+    client.on('error', (error: Error) => {
+      if (!this.#closing) {
+        const reason = isAuthFailure(error) ? 'auth_failed' : 'unreachable';
+        metrics.connectionError(options.label, reason);
+      }
+      this.markDown(error);
+    });
     client.on('close', () => {
       if (this.#state === 'up') this.markDown(new Error('connection closed'));
     });
@@ -49,11 +62,13 @@ export class ConnectionWatch {
 
     const first = this.#state === 'connecting';
     this.#state = 'up';
+    this.metrics.connectionUp(this.options.label, true);
     const connection = this.options.name;
     if (first) {
       this.logger.info({ connection }, 'Redis connection ready');
       return;
     }
+    this.metrics.reconnected(this.options.label);
     const downMs = Date.now() - this.#downSince;
     this.logger.info({ connection, downMs }, 'Redis connection restored');
   }
@@ -65,6 +80,7 @@ export class ConnectionWatch {
 
     if (this.#state === 'up' || this.#state === 'connecting') this.#downSince = Date.now();
     this.#state = next;
+    this.metrics.connectionUp(this.options.label, false);
     const fields = { connection: this.options.name, reason: describe(error) };
 
     if (next === 'auth failed') {

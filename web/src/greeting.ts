@@ -11,10 +11,14 @@ export class GreetingBody {
   #secret: string | undefined;
   #body = Buffer.alloc(0);
 
+  /** `onChange` hears of every new value, the first one included. */
+  constructor(private readonly onChange: () => void = () => undefined) {}
+
   for(secret: string): Buffer {
     if (secret !== this.#secret) {
       this.#body = Buffer.from(greeting(secret), 'utf8');
       this.#secret = secret;
+      this.onChange();
     }
     return this.#body;
   }

@@ -5,19 +5,30 @@ import { ConfigError, createLogger } from '@sidecar-pod/common';
 import { pino } from 'pino';
 
 import { createApp } from './app.js';
+import { configSummary } from './config-summary.js';
 import { loadConfig, type WebConfig } from './config.js';
+import { helpText } from './help.js';
 import { openLogs, type WebLogs } from './logger.js';
+import { metricsListener } from './metrics-server.js';
 import { drain, listen } from './server.js';
 import { createServices } from './services.js';
 
 /** Exit status for a configuration that cannot start (the runner and tests rely on it). */
 const EXIT_CONFIG = 2;
 
+/** The metrics server gets a short drain of its own: a scrape takes milliseconds. */
+const METRICS_DRAIN_MS = 1000;
+
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
   }
 ).version;
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(helpText());
+  process.exit(0);
+}
 
 const config = startOrExit(() => loadConfig(process.env));
 const logs = startOrExit(() => openLogs(config, version));
@@ -34,6 +45,7 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
   const services = createServices(config, logger);
   const app = createApp({ ...services, logger });
   let server: Server | undefined;
+  let metricsServer: Server | undefined;
 
   // Installed before listening, so a signal during start-up also ends in an orderly exit.
   let stopping = false;
@@ -52,6 +64,8 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
         'shutdown timeout: closed connections still open',
       );
     }
+    // Scrapes keep working while requests drain; the metrics server closes after them.
+    if (metricsServer) await drain(metricsServer, METRICS_DRAIN_MS);
     services.close();
     logger.info({ signal }, 'web stopped');
 
@@ -67,26 +81,23 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
     logger.info({ file: config.logFile }, 'reopened LOG_FILE');
   });
 
-  server = await listen(app, config.host, config.port).catch(async (error: unknown) => {
-    logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen; exiting');
+  const cannotListen = async (host: string, port: number, error: unknown): Promise<never> => {
+    logger.fatal({ err: error, host, port }, 'cannot listen; exiting');
+    metricsServer?.close();
     services.close();
     await logs.close();
     return process.exit(1);
-  });
-  logger.info(
-    {
-      host: config.host,
-      port: config.port,
-      redis: config.redis.displayUrl,
-      redisUser: config.redis.username ?? 'default',
-      key: config.secretKey,
-      cache: config.secretCache ? 'on' : 'off',
-      commandTimeoutMs: config.redis.commandTimeoutMs,
-      logFile: config.logFile ?? null,
-      logFileMaxBytes: config.logFileMaxBytes,
-    },
-    'web listening',
+  };
+  const { metricsHost, metricsPort } = config;
+  metricsServer = await listen(
+    metricsListener(services.metrics.registry),
+    metricsHost,
+    metricsPort,
+  ).catch((error: unknown) => cannotListen(metricsHost, metricsPort, error));
+  server = await listen(app, config.host, config.port).catch((error: unknown) =>
+    cannotListen(config.host, config.port, error),
   );
+  logger.info(configSummary(config), 'web listening');
 }
 
 /** Runs one start-up step; a ConfigError becomes one JSON line on stderr and exit 2. */

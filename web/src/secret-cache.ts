@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 import { isAuthFailure, type ConnectionWatch } from './connection-watch.js';
+import type { WebMetrics } from './metrics.js';
 
 /** Redis publishes every change of `key` in db `db` on this channel. */
 export function keyspaceChannel(db: number, key: string): string {
@@ -32,11 +33,16 @@ export class SecretCache {
     private readonly logger: Logger,
     /** The subscriber's own watch, which logs its outages. */
     private readonly watch: ConnectionWatch,
+    private readonly metrics: WebMetrics,
   ) {
+    metrics.cacheLive(false);
     subscriber.on('ready', () => this.#subscribe());
     subscriber.on('close', () => this.#goDark());
     subscriber.on('message', (channel: string) => {
-      if (channel === this.channel) this.#invalidate();
+      if (channel !== this.channel) return;
+
+      metrics.cacheInvalidated();
+      this.#invalidate();
     });
   }
 
@@ -65,6 +71,7 @@ export class SecretCache {
         if (this.subscriber.status !== 'ready') return;
 
         this.#live = true;
+        this.metrics.cacheLive(true);
         this.#invalidate();
         this.logger.info(
           { channel: this.channel },
@@ -86,6 +93,7 @@ export class SecretCache {
 
   #goDark(): void {
     this.#live = false;
+    this.metrics.cacheLive(false);
     this.#invalidate();
   }
 

@@ -1,8 +1,19 @@
 import type { Redis } from 'ioredis';
 
 import { isAuthFailure, type ConnectionWatch } from './connection-watch.js';
-import { SecretUnavailableError } from './http-errors.js';
+import { SecretUnavailableError, type UnavailableReason } from './http-errors.js';
+import type { RedisErrorReason, WebMetrics } from './metrics.js';
 import type { SecretCache } from './secret-cache.js';
+
+type RedisFailure = Exclude<UnavailableReason, 'secret key missing'>;
+
+/** How a failed GET is counted; a missing key is an answer, not a Redis error. */
+const METRIC_REASON: Record<RedisFailure, RedisErrorReason> = {
+  'redis unreachable': 'unreachable',
+  'redis timeout': 'timeout',
+  'redis auth failed': 'auth_failed',
+  'redis refused the command': 'refused',
+};
 
 /**
  * Where GET / gets the secret: from the cache while its keyspace feed is live,
@@ -17,6 +28,7 @@ export class SecretSource {
     private readonly watch: ConnectionWatch,
     readonly key: string,
     private readonly cache: SecretCache | undefined,
+    private readonly metrics: WebMetrics,
   ) {}
 
   /** The value without any I/O, when the cache holds it. */
@@ -55,7 +67,9 @@ export class SecretSource {
     try {
       value = await this.client.get(this.key);
     } catch (error) {
-      throw this.#unavailable(error as Error);
+      const reason = this.#classify(error as Error);
+      this.metrics.redisError(METRIC_REASON[reason]);
+      throw new SecretUnavailableError(reason, (error as Error).message);
     }
 
     this.watch.markUp();
@@ -65,20 +79,15 @@ export class SecretSource {
     return value;
   }
 
-  #unavailable(error: Error): SecretUnavailableError {
-    if (error.message === 'Command timed out') {
-      return new SecretUnavailableError('redis timeout', error.message);
-    }
+  #classify(error: Error): RedisFailure {
+    if (error.message === 'Command timed out') return 'redis timeout';
     if (isAuthFailure(error)) {
       this.watch.markDown(error);
-      return new SecretUnavailableError('redis auth failed', error.message);
+      return 'redis auth failed';
     }
-    if (error.name === 'ReplyError') {
-      return new SecretUnavailableError('redis refused the command', error.message);
-    }
+    if (error.name === 'ReplyError') return 'redis refused the command';
 
     // Not sent at all (no connection) or aborted by a disconnect.
-    const reason = this.watch.state === 'auth failed' ? 'redis auth failed' : 'redis unreachable';
-    return new SecretUnavailableError(reason, error.message);
+    return this.watch.state === 'auth failed' ? 'redis auth failed' : 'redis unreachable';
   }
 }

@@ -9,6 +9,8 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       host: '0.0.0.0',
       port: 8080,
+      metricsHost: '127.0.0.1',
+      metricsPort: 9101,
       redis: {
         host: '127.0.0.1',
         port: 6379,
@@ -23,6 +25,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
       logFile: undefined,
+      logFileMaxBytes: 50 * 1024 * 1024,
       podName: undefined,
     });
   });
@@ -31,6 +34,8 @@ describe('loadConfig', () => {
     const config = loadConfig({
       HOST: '127.0.0.1',
       PORT: '9090',
+      METRICS_HOST: '0.0.0.0',
+      METRICS_PORT: '9191',
       REDIS_URL: 'redis://redis.local:6380/2',
       REDIS_USERNAME: 'web',
       REDIS_PASSWORD: 'pw',
@@ -47,6 +52,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 9090,
+      metricsHost: '0.0.0.0',
+      metricsPort: 9191,
       redis: { host: 'redis.local', port: 6380, db: 2, username: 'web', password: 'pw' },
       secretKey: 'api-token',
       secretCache: false,
@@ -82,6 +89,9 @@ describe('loadConfig', () => {
     ['PORT=abc', { PORT: 'abc' }, 'PORT'],
     ['PORT=0', { PORT: '0' }, 'PORT'],
     ['PORT=65536', { PORT: '65536' }, 'PORT'],
+    ['METRICS_PORT=abc', { METRICS_PORT: 'abc' }, 'METRICS_PORT'],
+    ['METRICS_PORT=0', { METRICS_PORT: '0' }, 'METRICS_PORT'],
+    ['METRICS_PORT=PORT', { PORT: '9000', METRICS_PORT: '9000' }, 'METRICS_PORT'],
     ['REDIS_URL=not a url', { REDIS_URL: 'not a url' }, 'REDIS_URL'],
     ['REDIS_URL=http://h', { REDIS_URL: 'http://h' }, 'REDIS_URL'],
     ['REDIS_URL=rediss://h', { REDIS_URL: 'rediss://h' }, 'REDIS_URL'],

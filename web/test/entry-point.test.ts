@@ -30,6 +30,8 @@ describe('web entry point configuration', () => {
   it.each([
     ['PORT=abc', { PORT: 'abc' }, 'PORT', undefined],
     ['PORT=70000', { PORT: '70000' }, 'PORT', undefined],
+    ['METRICS_PORT=x', { METRICS_PORT: 'x' }, 'METRICS_PORT', undefined],
+    ['METRICS_PORT=99999', { METRICS_PORT: '99999' }, 'METRICS_PORT', undefined],
     ['REDIS_URL without a host', { REDIS_URL: 'redis://:hunter2@' }, 'REDIS_URL', 'hunter2'],
     [
       'REDIS_URL with another scheme',
@@ -106,6 +108,56 @@ describe('web entry point logging', () => {
     admin?.disconnect();
     await redis?.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should log the resolved configuration once, the password as ***', async () => {
+    const url = new URL(redis.url);
+    url.username = 'web';
+    url.password = 'url-pw-never-logged';
+    const web = await spawnWeb({
+      REDIS_URL: url.toString(),
+      REDIS_PASSWORD: 'env-pw-never-logged',
+      METRICS_HOST: '127.0.0.1',
+      SECRET_KEY: 'secret',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      LOG_LEVEL: 'debug',
+      POD_NAME: 'demo-1',
+    });
+    try {
+      await web.waitForLog('web listening');
+      const line = web.lines().find((entry) => entry.msg === 'web listening');
+      const { level, time, msg, service, version, pod, ...settings } = line!;
+
+      expect({ level, msg, service, pod }).toEqual({
+        level: 'info',
+        msg: 'web listening',
+        service: 'web',
+        pod: 'demo-1',
+      });
+      expect(typeof time).toBe('string');
+      expect(typeof version).toBe('string');
+      expect(settings).toEqual({
+        host: '127.0.0.1',
+        port: web.port,
+        metricsHost: '127.0.0.1',
+        metricsPort: web.metricsPort,
+        redis: `redis://web:***@127.0.0.1:${url.port}`,
+        redisUser: 'web',
+        redisPassword: '***',
+        commandTimeoutMs: 1000,
+        key: 'secret',
+        cache: 'on',
+        shutdownTimeoutMs: 3000,
+        logLevel: 'debug',
+        logFile: null,
+        logFileMaxBytes: 50 * 1024 * 1024,
+        podName: 'demo-1',
+      });
+      expect(web.stdout()).not.toContain('pw-never-logged');
+      expect(web.lines().filter((entry) => entry.msg === 'web listening')).toHaveLength(1);
+    } finally {
+      await web.kill();
+    }
   });
 
   it('should append to LOG_FILE and stdout alike and reopen the file on SIGHUP', async () => {

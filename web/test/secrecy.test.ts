@@ -26,7 +26,7 @@ describe('secret confinement', () => {
     await redis?.close();
   });
 
-  it('should keep the value out of logs, headers and every body but GET /', async () => {
+  it('should keep the value out of logs, headers, metrics and every body but GET /', async () => {
     await admin.set('secret', SECRET);
     const web = createWeb(redis);
     try {
@@ -56,6 +56,7 @@ describe('secret confinement', () => {
       record(await request(web.app).get('/'), false);
       await redis.start();
 
+      exposed.push(await web.services.metrics.registry.metrics());
       expect(exposed.filter((text) => text.includes(SECRET))).toEqual([]);
       expect(web.logs.lines().length).toBeGreaterThan(10);
       expect(web.logs.text()).not.toContain(SECRET);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import type { LogLine } from './support/capture-logger.js';
+import { scrape } from './support/scrape.js';
 import { sleep, waitFor } from './support/wait.js';
 import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
 import { spawnWeb, type WebProcess } from './support/web-process.js';
@@ -101,9 +102,12 @@ describe('web process shutdown', () => {
         await waitFor('the listener to close', () => refusesConnections(web.port), 1000);
         await idle.closed;
         expect(inFlightDone).toBe(false);
+        // Metrics stay up while requests drain, so a scrape sees the shutdown.
+        expect((await scrape(web.metricsPort)).status).toBe(200);
 
         expect(await inFlight).toEqual({ status: 200, body: GREETING });
         expect(await web.exited).toBe(0);
+        expect(await refusesConnections(web.metricsPort)).toBe(true);
         await sleeping;
         sleeper.disconnect();
 

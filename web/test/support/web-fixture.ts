@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 
 import { createApp } from '../../src/app.js';
 import { loadConfig, type WebConfig } from '../../src/config.js';
+import { metricsListener } from '../../src/metrics-server.js';
 import { listen } from '../../src/server.js';
 import { createServices, type WebServices } from '../../src/services.js';
 import type { TestRedis } from '../../../test-support/redis.js';
@@ -37,11 +38,24 @@ export function createWeb(redis: TestRedis, env: Record<string, string> = {}): W
   };
 }
 
+export interface Listening {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
 /** The same app behind a real listening server on a free loopback port. */
-export async function listenWeb(
-  web: WebUnderTest,
-): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const server = await listen(web.app, '127.0.0.1', 0);
+export function listenWeb(web: WebUnderTest): Promise<Listening> {
+  return listenOnLoopback(web.app);
+}
+
+/** The app's metrics on a server of their own, as main.ts serves them. */
+export function listenMetrics(web: WebUnderTest): Promise<Listening> {
+  return listenOnLoopback(metricsListener(web.services.metrics.registry));
+}
+
+async function listenOnLoopback(handler: Parameters<typeof listen>[0]): Promise<Listening> {
+  const server = await listen(handler, '127.0.0.1', 0);
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
 

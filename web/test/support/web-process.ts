@@ -11,6 +11,7 @@ const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 export interface WebProcess {
   child: ChildProcess;
   port: number;
+  metricsPort: number;
   stdout(): string;
   stderr(): string;
   lines(): LogLine[];
@@ -20,11 +21,24 @@ export interface WebProcess {
   kill(): Promise<void>;
 }
 
-/** Runs the built entry point `web/dist/main.js` (npm run build first) on a free port. */
-export async function spawnWeb(env: Record<string, string>): Promise<WebProcess> {
+/**
+ * Runs the built entry point `web/dist/main.js` (npm run build first) on free ports,
+ * one for the app and one for the metrics, so that tests never meet on 8080 or 9101.
+ */
+export async function spawnWeb(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<WebProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+  const metricsPort = await freePort();
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
@@ -43,7 +57,8 @@ export async function spawnWeb(env: Record<string, string>): Promise<WebProcess>
 
   return {
     child,
-    port,
+    port: Number(env.PORT ?? port),
+    metricsPort: Number(env.METRICS_PORT ?? metricsPort),
     stdout: () => out,
     stderr: () => err,
     lines,
