@@ -6,12 +6,13 @@ import {
   compose129SpecValidator,
   currentSpecValidator,
   loadComposeText,
+  METRICS_OVERRIDE_FILE,
   parseCompose,
   schemaErrors,
   type ComposeService,
 } from './support/compose.js';
 import { variablesReadBy } from './support/env-contract.js';
-import { CONTAINERS, RELEASE, repoPath } from './support/repo.js';
+import { CONTAINERS, readRepoFile, RELEASE, repoPath } from './support/repo.js';
 
 const text = loadComposeText();
 const compose = parseCompose(text);
@@ -157,6 +158,69 @@ describe('docker-compose.yml: each service', () => {
   it.each(CONTAINERS)('should set on %s only variables that its code reads', (name) => {
     const read = variablesReadBy(name);
     const set = Object.keys(service(name).environment ?? {});
+
+    expect(set.filter((variable) => !read.has(variable))).toEqual([]);
+  });
+});
+
+describe('docker-compose.yml: metrics and the password', () => {
+  it('should leave the metrics ports unpublished, inside the namespace only', () => {
+    const published = Object.values(services).flatMap((s) => s.ports ?? []);
+
+    expect(published.filter((port) => /:910[1-3]/.test(port))).toEqual([]);
+    for (const name of CONTAINERS) expect(service(name).environment?.METRICS_HOST).toBeUndefined();
+  });
+
+  it('should say next to the password that a $ written in the file must be $$', () => {
+    const lines = text.split('\n');
+    const at = lines.findIndex((line) => line.includes('WEB_REDIS_PASSWORD:'));
+    const above: string[] = [];
+    for (let i = at - 1; i >= 0 && /^\s*#/.test(lines[i]!); i -= 1) above.unshift(lines[i]!);
+    const comment = above.join('\n');
+
+    expect(comment).toContain('$$');
+    expect(comment).toMatch(/single quotes/);
+  });
+
+  it("should bound web's log file, which shares the app-logs volume", () => {
+    expect(Number(service('web').environment?.LOG_FILE_MAX_BYTES)).toBeGreaterThan(0);
+  });
+});
+
+describe('compose/metrics.yml', () => {
+  const overrideText = readRepoFile(METRICS_OVERRIDE_FILE);
+  const override = parseCompose(overrideText);
+
+  it.each([
+    ['current', currentSpecValidator],
+    ['2021', compose129SpecValidator],
+  ])('should validate against the %s schema, read as YAML 1.1 and 1.2 alike', (_, validator) => {
+    expect(schemaErrors(validator(), override)).toEqual([]);
+    expect(parseCompose(overrideText, '1.1')).toEqual(override);
+  });
+
+  it('should open each metrics server to the namespace and change nothing else', () => {
+    expect(Object.keys(override.services).sort()).toEqual([...CONTAINERS].sort());
+    for (const name of CONTAINERS) {
+      const { environment, ports, ...rest } = override.services[name]!;
+
+      expect(environment).toEqual({ METRICS_HOST: '0.0.0.0' });
+      expect(Object.keys(rest)).toEqual([]);
+      if (name !== 'secret-sidecar') expect(ports).toBeUndefined();
+    }
+  });
+
+  it("should publish 9101 to 9103 on the host's loopback, from the namespace's owner", () => {
+    expect(override.services['secret-sidecar']?.ports).toEqual([
+      '127.0.0.1:9101:9101',
+      '127.0.0.1:9102:9102',
+      '127.0.0.1:9103:9103',
+    ]);
+  });
+
+  it.each(CONTAINERS)('should set on %s only variables that its code reads', (name) => {
+    const read = variablesReadBy(name);
+    const set = Object.keys(override.services[name]?.environment ?? {});
 
     expect(set.filter((variable) => !read.has(variable))).toEqual([]);
   });

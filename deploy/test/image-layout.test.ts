@@ -30,10 +30,13 @@ async function layOut(name: (typeof CONTAINERS)[number]): Promise<RuntimeLayout>
   return layout;
 }
 
-function start(layout: RuntimeLayout, env: NodeJS.ProcessEnv): Started {
+async function start(layout: RuntimeLayout, env: NodeJS.ProcessEnv): Promise<Started> {
   const child = startNode('dist/main.js', layout.workDir, {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
+    // Each process also serves /metrics, on a fixed default port: give it a free one.
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(await freePort()),
     ...env,
   });
   started.push(child);
@@ -48,7 +51,7 @@ describe('runtime image layout', () => {
   it('should start web and stop it with SIGTERM, exit code 0', async () => {
     const layout = await layOut('web');
     const port = await freePort();
-    const web = start(layout, {
+    const web = await start(layout, {
       HOST: '127.0.0.1',
       PORT: String(port),
       // Nothing listens there: liveness does not depend on Redis.
@@ -66,7 +69,7 @@ describe('runtime image layout', () => {
     await mkdir(secretDir);
     await writeFile(join(secretDir, 'secret'), 'foobar');
     const healthPort = String(await freePort());
-    const sidecar = start(layout, {
+    const sidecar = await start(layout, {
       SECRET_DIR: secretDir,
       WEB_REDIS_PASSWORD: 'layout-test-password',
       REDIS_PORT: String(await freePort()),
@@ -92,7 +95,7 @@ describe('runtime image layout', () => {
     await mkdir(logDir);
     await mkdir(stateDir);
     const port = await freePort();
-    const sidecar = start(layout, {
+    const sidecar = await start(layout, {
       LOG_DIR: logDir,
       STATE_DIR: stateDir,
       HEALTH_HOST: '127.0.0.1',

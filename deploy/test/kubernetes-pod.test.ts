@@ -23,6 +23,15 @@ const pod = podTemplateOf(manifests);
 
 // The health port each container serves /healthz and /readyz on (the design contract).
 const HEALTH_PORTS = { web: 8080, 'secret-sidecar': 8081, 'log-sidecar': 8082 };
+// The port and the container port's name of each container's GET /metrics.
+const METRICS = {
+  web: { port: 9101, name: 'web-metrics' },
+  'secret-sidecar': { port: 9102, name: 'secret-metrics' },
+  'log-sidecar': { port: 9103, name: 'log-metrics' },
+};
+// A container port's name is an IANA_SVC_NAME (Kubernetes validation): at most 15 lower-case
+// letters, digits and single hyphens inside, with at least one letter.
+const PORT_NAME = /^(?=.*[a-z])[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,14}$/;
 
 describe('k8s pod: containers', () => {
   it('should run log-sidecar, then secret-sidecar as native sidecars, with web as main', () => {
@@ -199,6 +208,16 @@ describe('k8s pod: volumes and shutdown', () => {
     expect(volume?.emptyDir?.sizeLimit).toBeDefined();
   });
 
+  it("should fit three copies of web.log in the log volume's sizeLimit", () => {
+    const volumeName = web.volumeMounts?.find((m) => m.mountPath === '/var/log/app')?.name;
+    const sizeLimit = pod.spec.volumes?.find((v) => v.name === volumeName)?.emptyDir?.sizeLimit;
+    const maxBytes = Number(envValue(web, 'LOG_FILE_MAX_BYTES'));
+
+    // web.log, web.log.1 and a replaced web.log.1 that log-sidecar may still hold open.
+    expect(maxBytes).toBeGreaterThan(0);
+    expect(3 * maxBytes).toBeLessThan(quantity(sizeLimit ?? '0'));
+  });
+
   it("should keep log-sidecar's checkpoints on an emptyDir, which outlives its restarts", () => {
     const mount = logSidecar.volumeMounts?.find(
       (m) => m.mountPath === envValue(logSidecar, 'STATE_DIR'),
@@ -219,6 +238,70 @@ describe('k8s pod: volumes and shutdown', () => {
     expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
       preStop + webDrain + secretSidecarStop + logFlush,
     );
+  });
+});
+
+describe('k8s pod: metrics', () => {
+  const ports = containersOf(pod.spec).flatMap((container) =>
+    (container.ports ?? []).map((port) => ({ container: container.name, ...port })),
+  );
+
+  it.each(CONTAINERS)('should read METRICS_HOST and METRICS_PORT in the code of %s', (name) => {
+    const read = variablesReadBy(name);
+
+    expect([...read].filter((variable) => variable.startsWith('METRICS_')).sort()).toEqual([
+      'METRICS_HOST',
+      'METRICS_PORT',
+    ]);
+  });
+
+  it.each(CONTAINERS)("should open %s's metrics on the pod IP, on a named port", (name) => {
+    const container = containerNamed(pod.spec, name);
+    const { port, name: portName } = METRICS[name];
+
+    // The processes default to 127.0.0.1, which Prometheus cannot reach from outside the pod.
+    expect(envValue(container, 'METRICS_HOST')).toBe('0.0.0.0');
+    expect(envValue(container, 'METRICS_PORT')).toBe(String(port));
+    expect(container.ports).toContainEqual({ name: portName, containerPort: port });
+  });
+
+  it('should give every container port of the pod its own valid name and number', () => {
+    const names = ports.map((port) => port.name);
+    const numbers = ports.map((port) => port.containerPort);
+
+    expect(names.filter((name) => !PORT_NAME.test(name ?? ''))).toEqual([]);
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
+  it.each(['web-metrics', 'secret-metrics', 'log-metrics', 'a', 'abc-123'])(
+    'should accept %s as a port name',
+    (name) => expect(name).toMatch(PORT_NAME),
+  );
+
+  it.each(['metrics-of-secret', 'Metrics', '-metrics', 'metrics-', 'web--metrics', '9101'])(
+    'should refuse %s as a port name',
+    (name) => expect(name).not.toMatch(PORT_NAME),
+  );
+
+  it("should annotate the pod for prometheus.io scraping of web's metrics port", () => {
+    const annotations = deployment.spec?.template.metadata?.annotations ?? {};
+    const web = ports.find((port) => port.name === METRICS.web.name);
+
+    expect(annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(web?.containerPort),
+      'prometheus.io/path': '/metrics',
+    });
+  });
+
+  it("should keep the metrics ports off the Service, which serves web's http port only", () => {
+    const service = findManifest(manifests, 'Service').object as {
+      spec: { ports: { targetPort: string | number }[] };
+    };
+    const metricsPorts = Object.values(METRICS).flatMap(({ name, port }) => [name, port]);
+
+    expect(service.spec.ports.filter((p) => metricsPorts.includes(p.targetPort))).toEqual([]);
   });
 });
 

@@ -33,6 +33,8 @@ export interface ComposeFile {
 }
 
 export const COMPOSE_FILE = 'docker-compose.yml';
+/** The override that publishes the three metrics ports on the host's loopback. */
+export const METRICS_OVERRIDE_FILE = 'compose/metrics.yml';
 
 /** docker compose (v2) reads YAML 1.2; docker-compose 1.x (PyYAML) reads YAML 1.1. */
 export function parseCompose(text: string, version: '1.1' | '1.2' = '1.2'): ComposeFile {
