@@ -19,6 +19,8 @@ export interface LocalPodOptions {
   baseEnv: NodeJS.ProcessEnv;
   /** Discard the containers' output (benchmarks), rather than printing it. */
   quiet?: boolean;
+  /** Extra variables per container name, over the pod's own (tests: free metrics ports). */
+  containerEnv?: Partial<Record<string, Record<string, string>>>;
 }
 
 /**
@@ -120,7 +122,7 @@ export class LocalPod {
     const spec = {
       name,
       entryPoint: entryPoint(name),
-      env: { ...baseEnv, ...env },
+      env: { ...baseEnv, ...env, ...this.options.containerEnv?.[name] },
       quiet: this.options.quiet ?? false,
     };
     this.containers.push(new ContainerProcess(spec, { stdout: shipped, stderr: own }, write));

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { SecretDir } from '../../../bench/lib/secret-dir.js';
 import { freePort } from '../../src/free-port.js';
 import { LocalPod } from '../../src/local-pod.js';
-import { childPids } from './process-tree.js';
-import { waitFor } from './wait.js';
+import { childPids, isAlive } from './process-tree.js';
+import { sleep, waitFor } from './wait.js';
 
-export type ContainerName = 'secret-sidecar' | 'log-sidecar' | 'web';
+const CONTAINERS = ['secret-sidecar', 'log-sidecar', 'web'] as const;
+
+export type ContainerName = (typeof CONTAINERS)[number];
 
 /** One line the runner printed, split into its container, marker and text. */
 export interface PodLine {
@@ -38,14 +40,16 @@ const LINE = /^(\S+) +([|>]) (.*)$/s;
  * its own run directory, every printed line captured with its arrival time.
  */
 export class TestPod {
-  readonly lines: PodLine[] = [];
   private stopped: Promise<boolean> | undefined;
 
   private constructor(
+    /** Every line printed so far, in arrival order. */
+    readonly lines: PodLine[],
     readonly pod: LocalPod,
     readonly port: number,
     readonly secretHealthPort: number,
     readonly logHealthPort: number,
+    readonly metricsPorts: Record<ContainerName, number>,
     readonly runDir: string,
     readonly secret: SecretDir,
   ) {}
@@ -53,20 +57,20 @@ export class TestPod {
   static async start(options: TestPodOptions): Promise<TestPod> {
     const runDir = await mkdtemp(join(tmpdir(), 'sidecar-pod-test-'));
     const secret = await SecretDir.create(options.secret);
-    const [port, secretHealthPort, logHealthPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    const port = await freePort();
+    const secretHealthPort = await freePort();
+    const logHealthPort = await freePort();
+    const metricsPorts: Record<ContainerName, number> = {
+      'secret-sidecar': await freePort(),
+      'log-sidecar': await freePort(),
+      web: await freePort(),
+    };
 
-    let self: TestPod | undefined;
-    const pending: PodLine[] = [];
+    const lines: PodLine[] = [];
     const write = (raw: string): void => {
       const line = parseLine(raw);
       options.onLine?.(line);
-      if (options.keepLines === false) return;
-      if (self) self.lines.push(line);
-      else pending.push(line);
+      if (options.keepLines !== false) lines.push(line);
     };
     const pod = new LocalPod({
       config: {
@@ -82,12 +86,24 @@ export class TestPod {
       write,
       // Only what a container needs: no test runner variables leak into the pod.
       baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // Free metrics ports, so that pods of tests running side by side do not collide.
+      containerEnv: Object.fromEntries(
+        CONTAINERS.map((name) => [name, { METRICS_PORT: String(metricsPorts[name]) }]),
+      ),
     });
-    self = new TestPod(pod, port, secretHealthPort, logHealthPort, runDir, secret);
-    self.lines.push(...pending);
+    const self = new TestPod(
+      lines,
+      pod,
+      port,
+      secretHealthPort,
+      logHealthPort,
+      metricsPorts,
+      runDir,
+      secret,
+    );
 
     try {
-      await pod.start();
+      await startOrFailFast(pod);
     } catch (error) {
       await self.close();
       const output = self.lines.map((line) => line.raw).join('\n');
@@ -162,6 +178,29 @@ export class TestPod {
     await this.stop();
     await this.secret.remove();
     await rm(this.runDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * LocalPod.start, failing as soon as a container has exited rather than after
+ * LocalPod's 30 s readiness wait (as long as a test's whole time budget).
+ */
+async function startOrFailFast(pod: LocalPod): Promise<void> {
+  let done = false;
+  const watch = async (): Promise<never> => {
+    for (;;) {
+      await sleep(100);
+      if (done) return new Promise(() => undefined);
+      for (const name of CONTAINERS) {
+        const pid = pod.pidOf(name);
+        if (pid !== undefined && !isAlive(pid)) throw new Error(`${name} exited during start-up`);
+      }
+    }
+  };
+  try {
+    await Promise.race([pod.start(), watch()]);
+  } finally {
+    done = true;
   }
 }
 
