@@ -43,10 +43,12 @@ export class CorruptCheckpointError extends Error {
 }
 
 /**
- * Reads and writes STATE_DIR/checkpoints.json. A write goes to a temporary file that is
- * fsynced and then renamed over the old one, and the directory is fsynced too: rename is
- * atomic on POSIX file systems, so after a crash the file holds either the old or the new
- * state, never a torn mix (the pattern SQLite and etcd describe for their own files).
+ * Reads and writes STATE_DIR/checkpoints.json. A write goes to a temporary file that is renamed
+ * over the old one: rename is atomic on POSIX file systems, so a reader finds either the old or
+ * the new state, never a torn mix. That alone holds against a crash of the process (kill -9, the
+ * OOM killer): what was written stays in the page cache. Against a crash of the machine the
+ * temporary file must also be fsynced before the rename and the directory after it (the pattern
+ * SQLite and etcd describe for their own files); that is a `durable` save.
  */
 export class CheckpointStore {
   readonly file: string;
@@ -96,17 +98,17 @@ export class CheckpointStore {
     return aside;
   }
 
-  async save(entries: CheckpointEntry[]): Promise<void> {
+  async save(entries: CheckpointEntry[], options: { durable: boolean }): Promise<void> {
     const body: CheckpointFile = { version: 1, savedAt: new Date().toISOString(), files: entries };
     const handle = await open(this.temporary, 'w', 0o600);
     try {
       await handle.writeFile(`${JSON.stringify(body, null, 1)}\n`);
-      await handle.sync();
+      if (options.durable) await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(this.temporary, this.file);
-    await syncDirectory(this.dir);
+    if (options.durable) await syncDirectory(this.dir);
   }
 }
 

@@ -35,7 +35,6 @@ export interface LogSidecarConfig {
   batchMaxLines: number;
   batchMaxWaitMs: number;
   checkpointIntervalMs: number;
-  checkpointMaxLines: number;
   sink: SinkKind;
   http: HttpSinkConfig | undefined;
   outputFormat: OutputFormat;
@@ -76,10 +75,6 @@ export function loadConfig(env: Env): LogSidecarConfig {
     checkpointIntervalMs: readInteger(env, 'CHECKPOINT_INTERVAL_MS', 1000, {
       min: 1,
       max: 600_000,
-    }),
-    checkpointMaxLines: readInteger(env, 'CHECKPOINT_MAX_LINES', 50_000, {
-      min: 1,
-      max: 100_000_000,
     }),
     sink,
     http: sink === 'http' ? loadHttpSink(env) : undefined,

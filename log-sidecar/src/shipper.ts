@@ -24,7 +24,7 @@ import { createEncoder } from './encoders.js';
 import { EMPTY_FINGERPRINT, TAIL_CHECK_BYTES, fileKey } from './file-identity.js';
 import { OffsetLedger } from './offset-ledger.js';
 import { OpenFile } from './open-file.js';
-import { SinkAbortedError, type Sink } from './sinks/sink.js';
+import { SinkAbortedError, type DeliveryResult, type Sink } from './sinks/sink.js';
 import type { ShipperStats } from './stats.js';
 import { Tailer, type ReadContext, type ReadOutcome, type ResumePoint } from './tailer.js';
 
@@ -91,10 +91,14 @@ export class Shipper {
       if (config.globPattern.test(name)) this.openEarly(name);
     });
     this.ledger = new OffsetLedger(deps.store, {
-      intervalMs: config.checkpointIntervalMs,
-      maxRecords: config.checkpointMaxLines,
+      syncIntervalMs: config.checkpointIntervalMs,
       onSaveError: (error) =>
-        logger.warn({ err: error, dir: config.stateDir }, 'checkpoint write failed; retrying'),
+        logger.warn(
+          { err: error, dir: config.stateDir },
+          'checkpoint write failed; shipping goes on and the next batch tries again',
+        ),
+      onSaveRecovered: (failures) =>
+        logger.info({ dir: config.stateDir, failures }, 'checkpoint writes work again'),
     });
     // Room for the remembered tail plus a whole line at the limit, so a long line always
     // makes progress: its first piece is cut within one chunk.
@@ -551,12 +555,16 @@ export class Shipper {
     if (full || old) await this.flush();
   }
 
-  /** Hands the current batch to the sink, waiting first while the sink is busy. */
+  /**
+   * Hands the current batch to the sink once the previous batch is delivered and its positions
+   * are written: at most one batch is ever out without a checkpoint behind it, so a kill -9
+   * repeats at most that batch. The next batch is read meanwhile.
+   */
   private async flush(): Promise<void> {
     if (this.batch.isEmpty || this.failure) return;
     const batch = this.batch;
     this.batch = new Batch();
-    const { sink, stats } = this.deps;
+    const { stats } = this.deps;
     stats.recordsRead += batch.records;
     stats.bytesRead += batch.inputBytes;
 
@@ -566,26 +574,37 @@ export class Shipper {
       this.fail(error as Error);
       return;
     }
+    if (this.failure) return;
 
-    const delivery = sink.send(batch);
-    const previous = this.deliveries;
-    this.deliveries = delivery.then(
-      async (result) => {
-        await previous;
-        if (result === 'delivered') {
-          stats.recordsDelivered += batch.records;
-          stats.batchesDelivered++;
-        }
-        this.ledger.delivered(batch);
-        this.pool.release(batch.retained);
-      },
-      (error: Error) => this.fail(error),
-    );
+    this.deliveries = this.deliver(batch);
   }
 
-  /** sink.ready(), beating the liveness clock while a slow sink holds reading back. */
+  /** Sends one batch and commits its positions; never rejects (a failure ends the loop). */
+  private async deliver(batch: Batch): Promise<void> {
+    const { sink, stats } = this.deps;
+    let result: DeliveryResult;
+    try {
+      result = await sink.send(batch);
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+
+    if (result === 'delivered') {
+      stats.recordsDelivered += batch.records;
+      stats.batchesDelivered++;
+    }
+    this.ledger.delivered(batch);
+    await this.ledger.commit();
+    this.pool.release(batch.retained);
+  }
+
+  /**
+   * The previous delivery and its commit, then sink.ready(), beating the liveness clock while a
+   * slow sink holds reading back.
+   */
   private async waitForSink(): Promise<void> {
-    const ready = this.deps.sink.ready();
+    const ready = Promise.all([this.deliveries, this.deps.sink.ready()]);
     let settled = false;
     const done = ready.finally(() => (settled = true));
     while (!settled) {
