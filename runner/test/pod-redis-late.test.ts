@@ -35,7 +35,7 @@ describe('pod: Redis starts 10 s after web', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('should answer 503 within 2 s, log a few lines, then serve 200 without a restart', async () => {
+  it('should answer 503 within 2 s, log little, then serve 200 with no restart', async () => {
     const [webPort, redisPort, healthPort] = [await freePort(), await freePort(), await freePort()];
     const logFile = join(dir, 'web.log');
     const web = new EntryProcess('web', {
