@@ -2,7 +2,7 @@
 
 E2E_WEB_URL=http://127.0.0.1:8080/
 # web, secret-sidecar's Redis and health, log-sidecar's health (the ports the brief fixes).
-E2E_POD_PORTS=(8080 6379 8081 8082)
+E2E_POD_PORTS=(8080 6379 8081 8082 9101 9102 9103)
 
 e2e_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -67,4 +67,20 @@ e2e_expect_loopback_listeners() {
   done
   ((${#open[@]} == 0)) || e2e_fail "listeners beyond loopback: ${open[*]}"
   e2e_say "ports ${E2E_POD_PORTS[*]} listen on loopback only"
+}
+
+# Each container of the pod serves Prometheus metrics on its own loopback port, and web's
+# request counter has moved past zero for GET /.
+e2e_expect_metrics() {
+  local port prefix body
+  for pair in 9101:web_ 9102:secret_sidecar_ 9103:log_sidecar_; do
+    port=${pair%%:*} prefix=${pair#*:}
+    body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/metrics") ||
+      e2e_fail "GET http://127.0.0.1:$port/metrics failed"
+    grep -q "^$prefix" <<<"$body" || e2e_fail "no ${prefix}* metric on port $port"
+  done
+  curl -sS --max-time 5 http://127.0.0.1:9101/metrics |
+    grep -Eq '^web_http_requests_total\{[^}]*route="/"[^}]*status="200"[^}]*\} [1-9]' ||
+    e2e_fail "web_http_requests_total for GET / did not count the requests"
+  e2e_say "metrics served on 9101, 9102 and 9103; web counted its requests"
 }

@@ -33,8 +33,8 @@ e2e_pod_test() {
   node "$repo/e2e/dist/kube-for-podman.js" --manifests "$repo/k8s" --out "$pod_yaml" \
     --secret-root "$secret_root" --image "web=$E2E_IMAGE_WEB" \
     --image "secret-sidecar=$E2E_IMAGE_SECRET" --image "log-sidecar=$E2E_IMAGE_LOG" \
-    --listen-env web=HOST --listen-env secret-sidecar=HEALTH_HOST \
-    --listen-env log-sidecar=HEALTH_HOST --inline-secret-env
+    --listen-env web=HOST,METRICS_HOST --listen-env secret-sidecar=HEALTH_HOST,METRICS_HOST \
+    --listen-env log-sidecar=HEALTH_HOST,METRICS_HOST --inline-secret-env
 
   e2e_pod_down "$pod_yaml"
   e2e_on_exit "e2e_pod_down '$pod_yaml'"
@@ -57,6 +57,7 @@ e2e_pod_test() {
   }
   e2e_expect_greeting "$E2E_GREETING"
   e2e_expect_loopback_listeners
+  e2e_expect_metrics
   local log_sidecar
   log_sidecar=$(e2e_pod_container "$pod" log-sidecar)
   e2e_expect_shipped_request_line "$log_sidecar" "podman logs '$log_sidecar'"

@@ -12,7 +12,7 @@ export interface PodmanKubeOptions {
   readonly secretDirs: Readonly<Record<string, string>>;
   /** Replace `secretKeyRef` env values by the Secret's own values. */
   readonly inlineSecretEnv: boolean;
-  /** Per container name, the env variable naming the address its servers listen on. */
+  /** Per container name, the env variables (comma-separated) naming where its servers listen. */
   readonly listenEnv: Readonly<Record<string, string>>;
 }
 
@@ -110,22 +110,23 @@ function listenOnLoopback(
   context: SpecContext,
   changes: string[],
 ): void {
-  const name = context.listenEnv[container.name];
-  if (!name) return;
-
+  const names = (context.listenEnv[container.name] ?? '').split(',').filter(Boolean);
   const env = (container.env ??= []);
-  const existing = env.find((variable) => variable.name === name);
-  const before = existing ? (existing.value ?? '(from a reference)') : '(unset)';
-  if (existing) {
-    existing.value = '127.0.0.1';
-    delete existing.valueFrom;
-  } else {
-    env.push({ name, value: '127.0.0.1' });
+
+  for (const name of names) {
+    const existing = env.find((variable) => variable.name === name);
+    const before = existing ? (existing.value ?? '(from a reference)') : '(unset)';
+    if (existing) {
+      existing.value = '127.0.0.1';
+      delete existing.valueFrom;
+    } else {
+      env.push({ name, value: '127.0.0.1' });
+    }
+    changes.push(
+      `${label}: container ${container.name} env ${name} ${before} -> 127.0.0.1 ` +
+        "(host networking would open its listeners on the machine's network)",
+    );
   }
-  changes.push(
-    `${label}: container ${container.name} env ${name} ${before} -> 127.0.0.1 ` +
-      "(host networking would open its listeners on the machine's network)",
-  );
 }
 
 // podman 4.3 plays every replica, and with host networking they would all bind the same

@@ -117,12 +117,15 @@ describe('adaptForPodman', () => {
         { name: 'secret-sidecar' },
       ],
     });
-    const listenEnv = { web: 'HOST', 'secret-sidecar': 'HEALTH_HOST' };
+    const listenEnv = { web: 'HOST,METRICS_HOST', 'secret-sidecar': 'HEALTH_HOST' };
 
     const spec = podSpec(adaptForPodman([input], { ...OPTIONS, listenEnv }).objects[0]);
 
     expect(spec.containers.map((c) => c.env)).toEqual([
-      [{ name: 'HOST', value: '127.0.0.1' }],
+      [
+        { name: 'HOST', value: '127.0.0.1' },
+        { name: 'METRICS_HOST', value: '127.0.0.1' },
+      ],
       [{ name: 'HEALTH_HOST', value: '127.0.0.1' }],
     ]);
   });
