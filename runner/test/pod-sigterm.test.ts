@@ -4,10 +4,12 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { sentence } from './support/load.js';
+import { isAlive } from './support/process-tree.js';
 import { TestPod } from './support/test-pod.js';
 import { sleep, waitFor } from './support/wait.js';
 
 const VALUE = 'stops cleanly';
+const HEAD = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: slow-1\r\n';
 
 /** Everything a raw connection receives until the server closes it. */
 function readAll(socket: Socket): Promise<string> {
@@ -34,16 +36,54 @@ function refusesConnections(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Two ways a request is still in flight when SIGTERM comes: `start` begins it before
+ * the signal, `finish` lets it complete once web has closed its listener.
+ */
+interface SlowRequest {
+  web?: Record<string, string>;
+  start(socket: Socket, pod: TestPod): Promise<void>;
+  finish(socket: Socket, pod: TestPod): Promise<void>;
+}
+
+const slowClient: SlowRequest = {
+  start: async (socket) => {
+    socket.write(HEAD);
+  },
+  finish: async (socket) => {
+    socket.write('Accept: text/plain\r\n\r\n');
+  },
+};
+
+// With the cache off every GET / reads Redis; a stopped redis-server holds it there.
+let frozenRedis = 0;
+const frozenRedisRead: SlowRequest = {
+  web: { SECRET_CACHE: 'off', REDIS_COMMAND_TIMEOUT_MS: '5000' },
+  start: async (socket, pod) => {
+    frozenRedis = await pod.redisPid();
+    process.kill(frozenRedis, 'SIGSTOP');
+    socket.write(`${HEAD}\r\n`);
+  },
+  finish: async () => {
+    process.kill(frozenRedis, 'SIGCONT');
+  },
+};
+
 describe('pod: SIGTERM to web', () => {
   let pod: TestPod | undefined;
 
   afterEach(async () => {
+    if (frozenRedis && isAlive(frozenRedis)) process.kill(frozenRedis, 'SIGCONT');
+    frozenRedis = 0;
     await pod?.close();
     pod = undefined;
   });
 
-  it('should answer the slow request, close the idle one, and ship web stopped', async () => {
-    pod = await TestPod.start({ secret: { secret: VALUE } });
+  it.each([
+    ['a client still sending its request head', slowClient],
+    ['a GET waiting on a stopped Redis', frozenRedisRead],
+  ])('should answer %s, close an idle connection and ship web stopped', async (_, slow) => {
+    pod = await TestPod.start({ secret: { secret: VALUE }, env: { web: slow.web ?? {} } });
     const started = pod;
 
     // An idle keep-alive connection: one request answered, the socket left open.
@@ -52,16 +92,18 @@ describe('pod: SIGTERM to web', () => {
     idle.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: idle-1\r\n\r\n');
     await waitFor('the idle connection to get its answer', () => idle.bytesRead > 0);
 
-    // A slow client: its request head is still arriving when the signal comes.
-    const slow = await open(started.port);
-    const slowText = readAll(slow);
-    slow.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: slow-1\r\n');
+    const socket = await open(started.port);
+    const slowText = readAll(socket);
+    await slow.start(socket, started);
     await sleep(100);
 
     const stopping = started.stop();
     await waitFor('web to close its listener', () => refusesConnections(started.port), 3000);
     const idleReply = await idleText;
-    slow.write('Accept: text/plain\r\n\r\n');
+    await sleep(100);
+    const answeredEarly = socket.bytesRead > 0;
+    await slow.finish(socket, started);
+    // The reply arrives and then the connection closes: readAll resolves on the close.
     const slowReply = await slowText;
     const clean = await stopping;
 
@@ -70,8 +112,8 @@ describe('pod: SIGTERM to web', () => {
     const lastFileRecord = JSON.parse(fileLines.at(-1)!) as { msg: string };
 
     expect(idleReply).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answeredEarly).toBe(false);
     expect(slowReply).toMatch(/^HTTP\/1\.1 200 /);
-    expect(slowReply).toMatch(/\r\nconnection: close\r\n/i);
     expect(slowReply.endsWith(`\r\n\r\n${sentence(VALUE)}`)).toBe(true);
     expect(clean).toBe(true);
     expect(lastFileRecord.msg).toBe('web stopped');

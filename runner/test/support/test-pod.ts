@@ -30,6 +30,8 @@ export interface TestPodOptions {
   onLine?: (line: PodLine) => void;
   /** Keep lines in memory (default true); a long soak counts them in onLine instead. */
   keepLines?: boolean;
+  /** Extra variables per container, e.g. `{ web: { SECRET_CACHE: 'off' } }`. */
+  env?: Partial<Record<ContainerName, Record<string, string>>>;
 }
 
 /** The runner's line layout: name padded to 15 columns, then `| ` or `> `. */
@@ -88,7 +90,10 @@ export class TestPod {
       baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       // Free metrics ports, so that pods of tests running side by side do not collide.
       containerEnv: Object.fromEntries(
-        CONTAINERS.map((name) => [name, { METRICS_PORT: String(metricsPorts[name]) }]),
+        CONTAINERS.map((name) => [
+          name,
+          { METRICS_PORT: String(metricsPorts[name]), ...options.env?.[name] },
+        ]),
       ),
     });
     const self = new TestPod(
