@@ -4,7 +4,8 @@ let rotations = 0;
 
 function rotatedName(path: string): string {
   rotations += 1;
-  return `${path}.${rotations}`;
+  // Not `.1`: web renames LOG_FILE to `<name>.1` itself once it reaches LOG_FILE_MAX_BYTES.
+  return `${path}.soak-${rotations}`;
 }
 
 /**
