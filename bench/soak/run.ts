@@ -44,6 +44,15 @@ interface FaultWindow {
   to: number;
 }
 
+interface Counts {
+  rename: number;
+  copytruncate: number;
+  redisKills: number;
+  pausedMs: number;
+  /** From each Redis kill to the secret sidecar's "Secret seeded into Redis" line. */
+  reseedMs: number[];
+}
+
 interface Check {
   name: string;
   value: string;
@@ -116,7 +125,7 @@ async function main(): Promise<number> {
     keepLines: false,
   });
   const windows: FaultWindow[] = [];
-  const counts = { rename: 0, copytruncate: 0, redisKills: 0, pausedMs: 0 };
+  const counts: Counts = { rename: 0, copytruncate: 0, redisKills: 0, pausedMs: 0, reseedMs: [] };
   const driver = new RateDriver({
     port: pod.port,
     perSecond: RATE,
@@ -166,6 +175,7 @@ async function main(): Promise<number> {
         process.kill(pid, 'SIGKILL');
         counts.redisKills += 1;
         const seededAt = await waitUntil(() => stream.seeded.find((at) => at >= from), 10_000);
+        if (seededAt !== undefined) counts.reseedMs.push(seededAt - from);
         windows.push({
           kind: 'Redis kill',
           from,
@@ -183,11 +193,21 @@ async function main(): Promise<number> {
       SHIP_WAIT_MS,
     );
   } finally {
+    rss.stop();
+    await driver.stop();
     clean = await pod.stop();
     await pod.close();
   }
 
   const checks = evaluate(driver, history, stream, windows, clean);
+  checks.push(
+    check(
+      'Redis kills followed by a re-seed',
+      counts.reseedMs.length,
+      String(counts.redisKills),
+      counts.reseedMs.length === counts.redisKills,
+    ),
+  );
   // Samples are one second apart; the warm-up is left out of the comparison.
   const warmUp = Math.round(Math.min(WARM_UP_S, SECONDS / 6));
   const growth = [...rss.samples].map(([name, samples]) => ({
@@ -265,7 +285,7 @@ function check(name: string, value: number | string, limit: string, ok: boolean)
 function printSummary(
   checks: Check[],
   growth: Array<Growth & { trend: string }>,
-  counts: { rename: number; copytruncate: number; redisKills: number; pausedMs: number },
+  counts: Counts,
   driver: RateDriver,
   history: SecretHistory,
 ): void {
@@ -285,7 +305,10 @@ function printSummary(
         `log rotations by copytruncate (requests paused ${counts.pausedMs} ms)`,
         String(counts.copytruncate),
       ],
-      ['Redis SIGKILLs', String(counts.redisKills)],
+      [
+        `Redis SIGKILLs (re-seeded after ${counts.reseedMs.join(', ') || '-'} ms)`,
+        String(counts.redisKills),
+      ],
     ],
     [1],
   );

@@ -1,4 +1,4 @@
-import { sentence } from '../../runner/test/support/load.js';
+import { sentence } from '../../runner/test/support/sentence.js';
 
 export interface Swap {
   value: string;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { httpGet } from './support/http-get.js';
-import { runClients, sentence } from './support/load.js';
+import { runClients } from './support/load.js';
+import { sentence } from './support/sentence.js';
 import { isAlive } from './support/process-tree.js';
 import { TestPod } from './support/test-pod.js';
 import { sleep } from './support/wait.js';

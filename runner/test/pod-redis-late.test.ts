@@ -8,7 +8,7 @@ import { SecretDir } from '../../bench/lib/secret-dir.js';
 import { freePort } from '../src/free-port.js';
 import { EntryProcess } from './support/entry-process.js';
 import { httpGet, type Answer } from './support/http-get.js';
-import { sentence } from './support/load.js';
+import { sentence } from './support/sentence.js';
 import { sleep, waitFor } from './support/wait.js';
 
 const OUTAGE_MS = 10_000;

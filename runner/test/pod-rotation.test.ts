@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { runClients, sentence } from './support/load.js';
+import { runClients } from './support/load.js';
+import { sentence } from './support/sentence.js';
 import { TestPod } from './support/test-pod.js';
 import { sleep } from './support/wait.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { httpGet, type Answer } from './support/http-get.js';
-import { sentence } from './support/load.js';
+import { sentence } from './support/sentence.js';
 import { TestPod } from './support/test-pod.js';
 import { waitFor } from './support/wait.js';
 

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { sentence } from './support/load.js';
+import { sentence } from './support/sentence.js';
 import { isAlive } from './support/process-tree.js';
 import { TestPod } from './support/test-pod.js';
 import { sleep, waitFor } from './support/wait.js';

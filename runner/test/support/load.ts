@@ -2,11 +2,6 @@ import { Agent } from 'node:http';
 
 import { httpGet, type Answer } from './http-get.js';
 
-/** What GET / must answer, byte for byte: the original Flask app's sentence. */
-export function sentence(value: string): string {
-  return `Hi there! The secret is ${value}.\n`;
-}
-
 export interface ClientsOptions {
   port: number;
   clients: number;
