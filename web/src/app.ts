@@ -1,7 +1,10 @@
+import type { RequestListener } from 'node:http';
+
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 import { errorHandler, notFound } from './error-handler.js';
+import { createFastRoot } from './fast-root.js';
 import { GreetingBody } from './greeting.js';
 import { MethodNotAllowedError, reasonCode } from './http-errors.js';
 import type { WebMetrics } from './metrics.js';
@@ -24,14 +27,32 @@ const methodNotAllowed: RequestHandler = (req, _res, next) => {
   next(new MethodNotAllowedError(req.method, ALLOWED));
 };
 
+/**
+ * web's request listener: GET / from the cache on the fast path, everything else
+ * (and GET / whenever the cache is empty) through the Express app.
+ */
+export function createWebHandler(deps: AppDeps): RequestListener {
+  const bodies = new GreetingBody(deps.metrics.secretChanged);
+  const fastRoot = createFastRoot({ ...deps, bodies });
+  const app = createApp({ ...deps, bodies });
+  return (req, res) => {
+    if (!fastRoot(req, res)) void app(req, res);
+  };
+}
+
 /** Builds web's Express app. No I/O happens until a request arrives. */
-export function createApp({ source, readiness, logger, metrics }: AppDeps): Express {
+export function createApp({
+  source,
+  readiness,
+  logger,
+  metrics,
+  bodies = new GreetingBody(metrics.secretChanged),
+}: AppDeps & { bodies?: GreetingBody }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
 
-  const bodies = new GreetingBody(metrics.secretChanged);
   const greet: RequestHandler = (_req, res, next) => {
     const cached = source.cached();
     if (cached !== undefined) {

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { ConfigError, createLogger } from '@sidecar-pod/common';
 import { pino } from 'pino';
 
-import { createApp } from './app.js';
+import { createWebHandler } from './app.js';
 import { configSummary } from './config-summary.js';
 import { loadConfig, type WebConfig } from './config.js';
 import { helpText } from './help.js';
@@ -43,7 +43,7 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
   });
 
   const services = createServices(config, logger);
-  const app = createApp({ ...services, logger });
+  const app = createWebHandler({ ...services, logger });
   let server: Server | undefined;
   let metricsServer: Server | undefined;
 

@@ -44,11 +44,20 @@ export function createWebMetrics(now: () => number = Date.now): WebMetrics {
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
   const registers = [registry];
 
-  const requests = new Counter({
+  // Requests are counted in plain Maps and handed to prom-client at each scrape:
+  // a labelled inc() builds and checks a label key on every call, on the hot path.
+  const counts = new Map<Route, Map<number | 'aborted', number>>();
+  new Counter({
     name: `${PREFIX}http_requests_total`,
     help: 'HTTP requests answered, by route (/, /healthz, /readyz, other) and status',
     labelNames: ['route', 'status'] as const,
     registers,
+    collect() {
+      this.reset();
+      for (const [route, byStatus] of counts) {
+        for (const [status, n] of byStatus) this.inc({ route, status: String(status) }, n);
+      }
+    },
   });
   const duration = new Histogram({
     name: `${PREFIX}http_request_duration_seconds`,
@@ -115,7 +124,9 @@ export function createWebMetrics(now: () => number = Date.now): WebMetrics {
   return {
     registry,
     request: (route, status, seconds) => {
-      requests.inc({ route, status: String(status) });
+      let byStatus = counts.get(route);
+      if (byStatus === undefined) counts.set(route, (byStatus = new Map()));
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
       duration.observe({ route }, seconds);
     },
     cacheHit: () => hits.inc(),

@@ -30,3 +30,21 @@ export function sendText(res: ServerResponse, body: Buffer): void {
   });
   res.end(body);
 }
+
+/**
+ * The greeting with its request id, for the fast path. The header object is reused:
+ * writeHead copies it into the header block before it returns.
+ */
+const greetingHeaders: Record<string, string | number> = {
+  ...COMMON_HEADERS,
+  'Content-Type': 'text/plain; charset=utf-8',
+  'Content-Length': 0,
+  'X-Request-Id': '',
+};
+
+export function writeGreeting(res: ServerResponse, body: Buffer, reqId: string): void {
+  greetingHeaders['Content-Length'] = body.length;
+  greetingHeaders['X-Request-Id'] = reqId;
+  res.writeHead(200, greetingHeaders);
+  res.end(body);
+}

@@ -132,17 +132,50 @@ describe('web HTTP interface', () => {
   });
 
   it.each([
-    ['a sane id', 'abc-123.DEF_4:5', true],
-    ['an id with a space', 'abc 123', false],
-    ['an id with a quote', 'a"b', false],
-    ['an id of 129 characters', 'x'.repeat(129), false],
-  ])('should handle an incoming x-request-id that is %s', async (_name, incoming, kept) => {
-    const res = await request(web.app).get('/healthz').set('x-request-id', incoming);
+    ['a sane id on /healthz', '/healthz', 'abc-123.DEF_4:5', true],
+    ['a sane id on /', '/', 'abc-124.DEF_4:5', true],
+    ['an id with a space', '/healthz', 'abc 123', false],
+    ['an id with a quote on /', '/', 'a"b', false],
+    ['an id of 129 characters', '/healthz', 'x'.repeat(129), false],
+  ])('should handle an incoming x-request-id that is %s', async (_name, path, incoming, kept) => {
+    const res = await request(web.app).get(path).set('x-request-id', incoming);
     const id = res.headers['x-request-id'];
 
+    expect(res.status).toBe(200);
     if (kept) expect(id).toBe(incoming);
-    else expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(web.logs.lines().some((line) => line.reqId === id)).toBe(true);
+    else expect(id).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    expect(web.logs.lines().filter((line) => line.reqId === id)).toHaveLength(1);
+  });
+
+  it('should give every request its own id, on / and elsewhere alike', async () => {
+    const ids = new Set<string>();
+    for (let n = 0; n < 50; n += 1) {
+      for (const path of ['/', '/healthz', '/nope']) {
+        ids.add(String((await request(web.app).get(path)).headers['x-request-id']));
+      }
+    }
+
+    expect(ids.size).toBe(150);
+  });
+
+  it('should log GET / from the cache with the same fields as any other request', async () => {
+    const res = await request(web.app).get('/').set('x-request-id', 'root-line-1');
+
+    const lines = web.logs.lines().filter((line) => line.reqId === 'root-line-1');
+    expect(res.text).toBe('Hi there! The secret is foobar.\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toEqual({
+      level: 'info',
+      time: expect.any(String),
+      service: 'web',
+      version: 'test',
+      reqId: 'root-line-1',
+      method: 'GET',
+      url: '/',
+      status: 200,
+      responseTime: expect.any(Number),
+      msg: 'request completed',
+    });
   });
 
   it('should answer 503 JSON on / and /readyz while the key is missing', async () => {

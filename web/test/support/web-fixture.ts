@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 
 import { Redis } from 'ioredis';
 
-import { createApp } from '../../src/app.js';
+import { createWebHandler } from '../../src/app.js';
 import { loadConfig, type WebConfig } from '../../src/config.js';
 import { metricsListener } from '../../src/metrics-server.js';
 import { listen } from '../../src/server.js';
@@ -15,7 +15,8 @@ import { waitFor } from './wait.js';
 export const REDIS_CONFIG = ['notify-keyspace-events KA', 'enable-debug-command local'];
 
 export interface WebUnderTest {
-  app: ReturnType<typeof createApp>;
+  /** The request listener main.ts serves: the fast path for GET /, then Express. */
+  app: RequestListener;
   config: WebConfig;
   services: WebServices;
   logs: CapturedLogs;
@@ -27,7 +28,7 @@ export function createWeb(redis: TestRedis, env: Record<string, string> = {}): W
   const config = loadConfig({ REDIS_URL: redis.url, HOST: '127.0.0.1', ...env });
   const logs = captureLogs();
   const services = createServices(config, logs.logger);
-  const app = createApp({ ...services, logger: logs.logger });
+  const app = createWebHandler({ ...services, logger: logs.logger });
 
   return {
     app,
