@@ -33,8 +33,8 @@ const RECONNECT_MARGIN_MS = 1500;
 // Long enough for web's asynchronous log writes of finished requests to reach the file.
 const FLUSH_WAIT_MS = 150;
 const MAX_IN_FLIGHT = 256;
-// web's RSS climbs for about 10 s at 200 requests/s (heap and JIT settling), then stays
-// flat (measured with this script): that climb is not what the RSS check looks for.
+// web's RSS climbs steeply for about 10 s at 200 requests/s while V8 sizes its heap
+// (measured with this script): that start is left out of the RSS comparison.
 const WARM_UP_S = 10;
 const SHIP_WAIT_MS = 15_000;
 
