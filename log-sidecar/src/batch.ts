@@ -18,6 +18,11 @@ export interface FileRemoval {
 
 export type BatchMark = FileMark | FileRemoval;
 
+export interface FileCount {
+  records: number;
+  bytes: number;
+}
+
 /**
  * Encoded records on their way to the sink, and the file positions they complete. The marks
  * are applied to the checkpoint only after the sink accepted every record of the batch.
@@ -33,6 +38,8 @@ export class Batch {
   readonly createdAt = Date.now();
   /** Pooled buffers the parts point into; back to the pool once the batch is delivered. */
   readonly retained: Buffer[] = [];
+  /** Records and input bytes per file base name, added once per chunk (for the metrics). */
+  readonly files = new Map<string, FileCount>();
 
   get isEmpty(): boolean {
     return this.records === 0 && this.marks.size === 0 && this.parts.length === 0;
@@ -42,6 +49,16 @@ export class Batch {
     this.parts.push(part);
     this.records += records;
     this.outputBytes += outputBytes;
+  }
+
+  count(name: string, records: number, bytes: number): void {
+    const count = this.files.get(name);
+    if (count) {
+      count.records += records;
+      count.bytes += bytes;
+    } else {
+      this.files.set(name, { records, bytes });
+    }
   }
 
   retain(buffer: Buffer): void {

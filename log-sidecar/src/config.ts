@@ -43,6 +43,8 @@ export interface LogSidecarConfig {
   containerName: string | undefined;
   healthHost: string;
   healthPort: number;
+  metricsHost: string;
+  metricsPort: number;
   shutdownTimeoutMs: number;
   once: boolean;
   logLevel: LogLevel;
@@ -57,7 +59,7 @@ export function loadConfig(env: Env): LogSidecarConfig {
   const logGlob = readString(env, 'LOG_GLOB', '*.log');
   const maxLineBytes = readInteger(env, 'MAX_LINE_BYTES', 256 * KIB, { min: 16, max: 64 * MIB });
 
-  return {
+  const config: LogSidecarConfig = {
     logDir: readString(env, 'LOG_DIR', '/var/log/app'),
     logGlob,
     globPattern: globToRegExp(logGlob),
@@ -84,10 +86,38 @@ export function loadConfig(env: Env): LogSidecarConfig {
     containerName: readOptionalString(env, 'CONTAINER_NAME'),
     healthHost: readString(env, 'HEALTH_HOST', '0.0.0.0'),
     healthPort: readPort(env, 'HEALTH_PORT', 8082),
+    // Loopback by default: the pod's containers can scrape it; a manifest that wants
+    // Prometheus to reach it sets the pod IP or 0.0.0.0.
+    metricsHost: readString(env, 'METRICS_HOST', '127.0.0.1'),
+    metricsPort: readPort(env, 'METRICS_PORT', 9103),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, { min: 0, max: 600_000 }),
     once: readChoice(env, 'ONCE', ['true', 'false'], 'false') === 'true',
     logLevel: readLogLevel(env),
   };
+  // Both servers share the pod's network namespace: one port for both would fail at start
+  // with EADDRINUSE, later and less clearly than here.
+  if (config.metricsPort === config.healthPort) {
+    throw new ConfigError('METRICS_PORT', `${config.metricsPort} is already HEALTH_PORT`);
+  }
+  return config;
+}
+
+/** The resolved configuration as a start-up log line may show it: SINK_URL's secrets masked. */
+export function describeConfig(config: LogSidecarConfig): Record<string, unknown> {
+  const { globPattern: _pattern, http, ...shown } = config;
+  return {
+    ...shown,
+    http: http && { ...http, url: redactUrl(http.url) },
+  };
+}
+
+/** The URL with its user, password and query values replaced by "***". */
+export function redactUrl(url: URL): string {
+  const shown = new URL(url);
+  if (shown.username !== '') shown.username = '***';
+  if (shown.password !== '') shown.password = '***';
+  for (const name of [...new Set(shown.searchParams.keys())]) shown.searchParams.set(name, '***');
+  return shown.toString();
 }
 
 function loadHttpSink(env: Env): HttpSinkConfig {

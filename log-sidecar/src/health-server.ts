@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 
+import { listen, type ListeningServer } from './listening-server.js';
 import type { ShipperHealth } from './shipper.js';
 
-export interface HealthServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type HealthServer = ListeningServer;
 
 /**
  * GET /healthz: 200 while the shipping loop comes round (a slow sink counts as alive: it is
@@ -38,22 +36,5 @@ export function startHealthServer(
     response.end(request.method === 'HEAD' ? undefined : `${JSON.stringify(body)}\n`);
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve({
-        port: typeof address === 'object' && address ? address.port : port,
-        close: () => closeServer(server),
-      });
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  return listen(server, host, port);
 }

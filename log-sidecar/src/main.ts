@@ -4,8 +4,12 @@ import { ConfigError, createLogger } from '@sidecar-pod/common';
 import { pino, type Logger } from 'pino';
 
 import { CheckpointStore } from './checkpoint-store.js';
-import { loadConfig, type LogSidecarConfig } from './config.js';
-import { startHealthServer, type HealthServer } from './health-server.js';
+import { describeConfig, loadConfig, type LogSidecarConfig } from './config.js';
+import { startHealthServer } from './health-server.js';
+import { helpText } from './help.js';
+import type { ListeningServer } from './listening-server.js';
+import { startMetricsServer } from './metrics-server.js';
+import { createShipperMetrics } from './metrics.js';
 import { Shipper } from './shipper.js';
 import { HttpSink } from './sinks/http-sink.js';
 import type { Sink } from './sinks/sink.js';
@@ -14,6 +18,23 @@ import { newShipperStats, type ShipperStats } from './stats.js';
 
 const packageJson = new URL('../package.json', import.meta.url);
 const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+
+/** Starts a server or exits 1 with one fatal line naming the variables (EADDRINUSE, EACCES). */
+async function serve<T>(
+  logger: Logger,
+  what: { host: string; port: number; variables: string },
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    logger.fatal(
+      { err: error, host: what.host, port: what.port },
+      `cannot listen on ${what.variables}`,
+    );
+    process.exit(1);
+  }
+}
 
 function readConfig(): LogSidecarConfig {
   try {
@@ -33,6 +54,10 @@ function createSink(config: LogSidecarConfig, stats: ShipperStats, logger: Logge
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
   const config = readConfig();
   // stdout carries the shipped lines, so the shipper's own log goes to stderr.
   const logger = createLogger({
@@ -54,24 +79,27 @@ async function main(): Promise<void> {
   const stats = newShipperStats();
   const sink = createSink(config, stats, logger);
   const shipper = new Shipper({ config, logger, sink, store, stats });
-  logger.info(
-    {
-      logDir: config.logDir,
-      logGlob: config.logGlob,
-      stateDir: config.stateDir,
-      sink: config.sink,
-      sinkUrl: sink instanceof HttpSink ? sink.displayUrl : undefined,
-      outputFormat: config.outputFormat,
-      maxLineBytes: config.maxLineBytes,
-      once: config.once,
-    },
-    'log-sidecar starting',
-  );
+  logger.info({ config: describeConfig(config) }, 'log-sidecar starting');
 
-  let health: HealthServer | undefined;
+  // With ONCE nothing would probe or scrape a process that is about to exit.
+  let health: ListeningServer | undefined;
+  let metrics: ListeningServer | undefined;
   if (!config.once) {
-    health = await startHealthServer(config.healthHost, config.healthPort, () => shipper.health());
-    logger.info({ host: config.healthHost, port: health.port }, 'health endpoints listening');
+    const { healthHost, healthPort, metricsHost, metricsPort } = config;
+    health = await serve(
+      logger,
+      { host: healthHost, port: healthPort, variables: 'HEALTH_HOST:HEALTH_PORT' },
+      () => startHealthServer(healthHost, healthPort, () => shipper.health()),
+    );
+    logger.info({ host: healthHost, port: health.port }, 'health endpoints listening');
+
+    const registry = createShipperMetrics(stats, shipper);
+    metrics = await serve(
+      logger,
+      { host: metricsHost, port: metricsPort, variables: 'METRICS_HOST:METRICS_PORT' },
+      () => startMetricsServer(registry, metricsHost, metricsPort),
+    );
+    logger.info({ host: metricsHost, port: metrics.port }, 'metrics endpoint listening');
   }
 
   let signals = 0;
@@ -104,6 +132,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'shipper failed');
   }
   await health?.close();
+  await metrics?.close();
   process.exit(ok ? 0 : 1);
 }
 

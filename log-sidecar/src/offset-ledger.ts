@@ -53,6 +53,11 @@ export class OffsetLedger {
     this.version++;
   }
 
+  /** The position up to which the sink accepted a file's lines; undefined before any. */
+  deliveredOffset(key: string): number | undefined {
+    return this.entries.get(key)?.offset;
+  }
+
   start(): void {
     this.timer = setInterval(() => this.sync(), this.options.syncIntervalMs);
     this.timer.unref();

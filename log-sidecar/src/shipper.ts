@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 
 import { AnomalyReporter } from './anomaly-reporter.js';
-import { Batch } from './batch.js';
+import { Batch, type FileCount } from './batch.js';
 import { BufferPool } from './buffer-pool.js';
 import {
   CorruptCheckpointError,
@@ -24,6 +24,7 @@ import { createEncoder } from './encoders.js';
 import { EMPTY_FINGERPRINT, TAIL_CHECK_BYTES, fileKey } from './file-identity.js';
 import { OffsetLedger } from './offset-ledger.js';
 import { OpenFile } from './open-file.js';
+import { ShippedByFile } from './shipped-by-file.js';
 import { SinkAbortedError, type DeliveryResult, type Sink } from './sinks/sink.js';
 import type { ShipperStats } from './stats.js';
 import { Tailer, type ReadContext, type ReadOutcome, type ResumePoint } from './tailer.js';
@@ -54,11 +55,23 @@ export interface ShipperHealth {
   files: number;
 }
 
+/** What the metrics read from the shipper at scrape time. */
+export interface ShipperGauges {
+  /** Lines and bytes the sink accepted, per file label. */
+  shippedByFile(): Iterable<[string, FileCount]>;
+  /** Bytes the sink has not accepted yet, per file label (files of one label summed). */
+  lagBytesByFile(): Promise<Map<string, number>>;
+  /** Seconds since the checkpoint was last written (since start, before the first write). */
+  checkpointAgeSeconds(): number;
+  checkpointWriteFailures(): number;
+  filesFollowed(): number;
+}
+
 /**
  * The loop: find files, read what was appended, batch records, hand batches to the sink in
  * order, and record each file's position once the sink has the records before it.
  */
-export class Shipper {
+export class Shipper implements ShipperGauges {
   // Known shortcoming: every followed file keeps a descriptor open, so a directory of thousands
   // of matching files needs RLIMIT_NOFILE raised to match.
   private readonly tailers = new Map<string, Tailer>();
@@ -68,6 +81,8 @@ export class Shipper {
   private readonly readCapacity: number;
   private readonly anomalies: AnomalyReporter;
   private readonly pool: BufferPool;
+  private readonly shipped = new ShippedByFile();
+  private readonly startedAt = Date.now();
   private batch = new Batch();
   /** Loaded at start; matched to files once LOG_DIR can be listed. */
   private pendingEntries: CheckpointEntry[] = [];
@@ -119,11 +134,43 @@ export class Shipper {
 
   health(): ShipperHealth {
     const alive = !this.failure && Date.now() - this.lastBeat < LIVENESS_STALL_MS;
-    return { alive, ready: this.ready && !this.stopping, files: this.tailers.size };
+    return { alive, ready: this.ready, files: this.tailers.size };
+  }
+
+  shippedByFile(): Iterable<[string, FileCount]> {
+    return this.shipped.entries();
+  }
+
+  async lagBytesByFile(): Promise<Map<string, number>> {
+    const lag = new Map<string, number>();
+    for (const tailer of [...this.tailers.values()]) {
+      // A parked or undecided copy holds lines its original ships: it is not behind.
+      if (tailer.undecided || this.isParkedCopy(tailer)) continue;
+      const size = await tailer.size().catch(() => 0);
+      // Past the end: truncated, and the batch that starts it again is not delivered yet.
+      const delivered = this.ledger.deliveredOffset(tailer.key) ?? 0;
+      const behind = delivered > size ? size : size - delivered;
+      const label = this.shipped.label(basename(tailer.path));
+      lag.set(label, (lag.get(label) ?? 0) + behind);
+    }
+    return lag;
+  }
+
+  checkpointAgeSeconds(): number {
+    return (Date.now() - (this.ledger.savedAt ?? this.startedAt)) / 1000;
+  }
+
+  checkpointWriteFailures(): number {
+    return this.ledger.writeFailures;
+  }
+
+  filesFollowed(): number {
+    return this.tailers.size;
   }
 
   /** Ends the loop: every file is read to its end, shipped and checkpointed. */
   stop(): void {
+    this.setReady(false, 'shutting down');
     this.stopping = true;
     this.stopRequestedAt = Date.now();
     this.watcher.interrupt();
@@ -138,7 +185,7 @@ export class Shipper {
   async run(): Promise<boolean> {
     await this.loadCheckpoint();
     this.ledger.start();
-    this.ready = true;
+    if (!this.stopping) this.setReady(true, 'checkpoint loaded');
 
     while (!this.stopping && !this.failure) {
       this.lastBeat = Date.now();
@@ -157,6 +204,13 @@ export class Shipper {
     }
 
     return this.finish();
+  }
+
+  /** /readyz follows this; each change is logged once. */
+  private setReady(ready: boolean, reason: string): void {
+    if (ready === this.ready) return;
+    this.ready = ready;
+    this.deps.logger.info({ ready, reason }, ready ? 'ready' : 'not ready');
   }
 
   private async loadCheckpoint(): Promise<void> {
@@ -593,6 +647,7 @@ export class Shipper {
     if (result === 'delivered') {
       stats.recordsDelivered += batch.records;
       stats.batchesDelivered++;
+      this.shipped.add(batch.files);
     }
     this.ledger.delivered(batch);
     await this.ledger.commit();
@@ -627,7 +682,7 @@ export class Shipper {
   /** Reads every file to its end, ships it, and saves the checkpoint. */
   private async finish(): Promise<boolean> {
     const { logger, stats } = this.deps;
-    this.ready = false;
+    this.setReady(false, this.failure ? 'sink failed' : 'finishing');
 
     if (!this.failure) {
       // A writer still writing must not hold shutdown: half the deadline goes to reading, the

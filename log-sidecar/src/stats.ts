@@ -1,5 +1,17 @@
 import { newSplitStats, type SplitStats } from './line-splitter.js';
 
+/** Why a delivery attempt failed; a fixed set, so a metric label on it cannot grow. */
+export type SinkFailureReason =
+  'status_4xx' | 'status_429' | 'status_5xx' | 'connection' | 'timeout';
+
+export const SINK_FAILURE_REASONS: readonly SinkFailureReason[] = [
+  'status_4xx',
+  'status_429',
+  'status_5xx',
+  'connection',
+  'timeout',
+];
+
 /** Counters of everything the shipper skipped, cut, lost or retried: none of it is silent. */
 export interface ShipperStats extends SplitStats {
   recordsRead: number;
@@ -10,6 +22,8 @@ export interface ShipperStats extends SplitStats {
   batchesDropped: number;
   recordsDropped: number;
   deliveryRetries: number;
+  /** Failed delivery attempts by reason: status_4xx was dropped, the others retried. */
+  sinkFailures: Record<SinkFailureReason, number>;
   /** Files found truncated or overwritten in place. */
   truncations: number;
   /** Bytes seen beyond our offset before a truncation and found in no copy: not shipped. */
@@ -32,6 +46,13 @@ export function newShipperStats(): ShipperStats {
     batchesDropped: 0,
     recordsDropped: 0,
     deliveryRetries: 0,
+    sinkFailures: {
+      status_4xx: 0,
+      status_429: 0,
+      status_5xx: 0,
+      connection: 0,
+      timeout: 0,
+    },
     truncations: 0,
     unreadBytesLost: 0,
     recoveredFromCopyBytes: 0,

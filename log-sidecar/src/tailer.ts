@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+
 import type { Batch, FileMark } from './batch.js';
 import { continuesFrom, resumeAt, type SavedPoint } from './continuation.js';
 import {
@@ -194,6 +196,10 @@ export class Tailer {
     }
   }
 
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
   /** The open descriptor, for comparing this file's bytes with another's. */
   get file(): OpenFile {
     return this.handle;
@@ -240,6 +246,7 @@ export class Tailer {
     };
 
     const batch = context.batch();
+    const recordsBefore = batch.records;
     context.encoder.begin(batch, this.path);
     const end = splitLines(
       view,
@@ -262,6 +269,7 @@ export class Tailer {
     this.offset += consumed;
     this.tail = Buffer.from(view.subarray(Math.max(0, end - TAIL_CHECK_BYTES), end));
     batch.inputBytes += consumed;
+    batch.count(basename(this.path), batch.records - recordsBefore, consumed);
     batch.mark(this.mark());
     return consumed;
   }

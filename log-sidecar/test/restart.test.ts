@@ -97,7 +97,7 @@ describe('log-sidecar restart', () => {
     },
   );
 
-  it('should miss nothing after kill -9 and repeat at most the one batch that was out', async () => {
+  it('should miss nothing after kill -9 and repeat at most the batch that was out', async () => {
     scenario = await Scenario.create();
     const path = join(scenario.logDir, 'app.log');
     // The durable write every CHECKPOINT_INTERVAL_MS moves the checkpoint too; at a minute it

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { IngestServer } from './support/ingest-server.js';
 import { lines, range, sequence } from './support/log-files.js';
 import { Scenario } from './support/scenario.js';
 import { MAIN, sleep, type ShipperProcess } from './support/shipper-process.js';
@@ -17,9 +18,12 @@ async function get(shipper: ShipperProcess, path: string): Promise<number> {
 
 describe('log-sidecar start-up', () => {
   let scenario: Scenario;
+  let server: IngestServer | undefined;
 
   afterEach(async () => {
     await scenario.cleanup();
+    await server?.close();
+    server = undefined;
   });
 
   const starts = [
@@ -72,6 +76,7 @@ describe('log-sidecar start-up', () => {
     { variable: 'OUTPUT_FORMAT', env: { OUTPUT_FORMAT: 'xml' } },
     { variable: 'MAX_LINE_BYTES', env: { MAX_LINE_BYTES: 'lots' } },
     { variable: 'LOG_GLOB', env: { LOG_GLOB: 'sub/*.log' } },
+    { variable: 'METRICS_PORT', env: { HEALTH_PORT: '9000', METRICS_PORT: '9000' } },
   ];
 
   it.each(invalid)(
@@ -90,4 +95,67 @@ describe('log-sidecar start-up', () => {
       expect(stderr).toContain(variable);
     },
   );
+
+  it('should log the resolved configuration once, with SINK_URL secrets masked', async () => {
+    scenario = await Scenario.create();
+    server = new IngestServer(() => 'accept');
+    const url = new URL(await server.listen());
+    url.username = 'shipper';
+    url.password = 's3cret';
+    url.search = '?token=t0ken&tenant=a';
+    const shipper = await scenario.start({ SINK: 'http', SINK_URL: url.toString() });
+
+    await shipper.waitForLog('ready');
+    const starting = shipper.logs().filter((log) => log.msg === 'log-sidecar starting');
+
+    expect(starting).toHaveLength(1);
+    expect(starting[0]).toMatchObject({
+      level: 'info',
+      config: {
+        logDir: scenario.logDir,
+        sink: 'http',
+        batchMaxLines: 10_000,
+        metricsHost: '127.0.0.1',
+        metricsPort: shipper.metricsPort,
+        http: { url: `http://***:***@${url.host}/ingest?token=***&tenant=***` },
+      },
+    });
+    expect(shipper.stderrText()).not.toMatch(/s3cret|t0ken/);
+  });
+
+  it('should log each readiness change once: ready, then not ready at shutdown', async () => {
+    scenario = await Scenario.create();
+    await writeFile(join(scenario.logDir, 'app.log'), lines(1, 5));
+    const shipper = await scenario.start();
+    await shipper.waitForRecords(5);
+    await shipper.waitForLog('health endpoints listening');
+    const readyBefore = await get(shipper, '/readyz');
+
+    const exit = await shipper.stop();
+    const changes = shipper
+      .logs()
+      .filter((log) => log.msg === 'ready' || log.msg === 'not ready')
+      .map((log) => [log.level, log.msg, log.reason]);
+
+    expect(readyBefore).toBe(200);
+    expect(exit.code).toBe(0);
+    expect(changes).toEqual([
+      ['info', 'ready', 'checkpoint loaded'],
+      ['info', 'not ready', 'shutting down'],
+    ]);
+  });
+
+  it('should exit 1 with one fatal line naming METRICS_PORT when the port is taken', async () => {
+    scenario = await Scenario.create();
+    server = new IngestServer(() => 'accept');
+    const taken = new URL(await server.listen()).port;
+    const shipper = await scenario.start({ METRICS_PORT: taken });
+
+    const exit = await shipper.exited;
+    const fatal = shipper.logs().filter((log) => log.level === 'fatal');
+
+    expect(exit.code).toBe(1);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]?.msg).toContain('METRICS_PORT');
+  });
 });

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { backoffDelay, retryAfterMs, sleep } from '../backoff.js';
 import type { Batch } from '../batch.js';
 import type { HttpSinkConfig, OutputFormat } from '../config.js';
-import type { ShipperStats } from '../stats.js';
+import type { ShipperStats, SinkFailureReason } from '../stats.js';
 import { SinkAbortedError, type DeliveryResult, type Sink } from './sink.js';
 
 /** Log every failed attempt at warn for the first ones, then only every this many. */
@@ -86,6 +86,7 @@ export class HttpSink implements Sink {
         return 'delivered';
       }
       if (outcome.kind === 'refused') return this.drop(batch, outcome.status);
+      this.stats.sinkFailures[outcome.reason]++;
 
       const delay = Math.max(
         backoffDelay(attempt, this.config.retryBaseMs, this.config.retryMaxMs),
@@ -116,6 +117,13 @@ export class HttpSink implements Sink {
   private post(batch: Batch): Promise<PostOutcome> {
     return new Promise((resolve) => {
       let settled = false;
+      let timedOut = false;
+      const failed = (error: Error) =>
+        settle({
+          kind: 'retry',
+          reason: timedOut ? 'timeout' : 'connection',
+          error: describe(error),
+        });
       const settle = (outcome: PostOutcome) => {
         if (settled) return;
         settled = true;
@@ -134,13 +142,14 @@ export class HttpSink implements Sink {
         },
         (response) => {
           response.resume();
-          response.on('error', (error) => settle({ kind: 'retry', error: describe(error) }));
+          response.on('error', failed);
           response.on('end', () => settle(classify(response)));
         },
       );
-      request.on('error', (error) => settle({ kind: 'retry', error: describe(error) }));
+      request.on('error', failed);
 
       const timer = setTimeout(() => {
+        timedOut = true;
         request.destroy(new Error(`no answer within ${this.config.timeoutMs} ms`));
       }, this.config.timeoutMs);
       const onAbort = () => request.destroy(new Error('aborted at shutdown'));
@@ -152,6 +161,7 @@ export class HttpSink implements Sink {
   }
 
   private drop(batch: Batch, status: number): DeliveryResult {
+    this.stats.sinkFailures.status_4xx++;
     this.stats.batchesDropped++;
     this.stats.recordsDropped += batch.records;
     this.logger.error(
@@ -170,14 +180,21 @@ export class HttpSink implements Sink {
 type PostOutcome =
   | { kind: 'ok' }
   | { kind: 'refused'; status: number }
-  | { kind: 'retry'; status?: number; error?: string; retryAfterMs?: number | undefined };
+  | {
+      kind: 'retry';
+      reason: Exclude<SinkFailureReason, 'status_4xx'>;
+      status?: number;
+      error?: string;
+      retryAfterMs?: number | undefined;
+    };
 
 function classify(response: IncomingMessage): PostOutcome {
   const status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return { kind: 'ok' };
   if (status === 429 || status >= 500) {
     const header = response.headers['retry-after'];
-    return { kind: 'retry', status, retryAfterMs: retryAfterMs(header ?? null) };
+    const reason = status === 429 ? 'status_429' : 'status_5xx';
+    return { kind: 'retry', reason, status, retryAfterMs: retryAfterMs(header ?? null) };
   }
   return { kind: 'refused', status };
 }

@@ -37,6 +37,7 @@ export class ShipperProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly healthPort: number,
+    readonly metricsPort: number,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => {
       this.stdoutChunks.push(chunk);
@@ -58,16 +59,19 @@ export class ShipperProcess {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
 
     const healthPort = Number(env.HEALTH_PORT ?? (await freePort()));
+    let metricsPort = Number(env.METRICS_PORT ?? (await freePort()));
+    while (metricsPort === healthPort) metricsPort = await freePort();
     const child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         ...TEST_DEFAULTS,
         HEALTH_PORT: String(healthPort),
+        METRICS_PORT: String(metricsPort),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ShipperProcess(child, healthPort);
+    return new ShipperProcess(child, healthPort, metricsPort);
   }
 
   /** Shipped output split into records (raw mode: one per line, LF removed). */
@@ -107,9 +111,20 @@ export class ShipperProcess {
     return this.logs().find((log) => log.msg.includes(message)) as LogRecord;
   }
 
-  async waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  /** The text GET /metrics answers. */
+  async scrape(): Promise<string> {
+    const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`);
+    if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
+    return response.text();
+  }
+
+  async waitFor(
+    check: () => boolean | Promise<boolean>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!check()) {
+    while (!(await check())) {
       if (this.child.exitCode !== null) {
         throw new Error(`shipper exited (${this.child.exitCode}) before ${what}:\n${this.stderr}`);
       }
