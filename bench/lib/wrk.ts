@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 
 export interface LoadResult {
+  /** Responses wrk completed during the run. */
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -36,6 +38,7 @@ export function parseWrk(output: string): LoadResult {
     output,
   );
   return {
+    requests: Number(/(\d+) requests in /.exec(output)?.[1] ?? Number.NaN),
     requestsPerSecond: Number(rps[1]),
     p50Ms: latencyMs(output, '50%'),
     p99Ms: latencyMs(output, '99%'),

@@ -46,14 +46,11 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
     file && path && settings.logFileMaxBytes > 0
       ? rotateBySize(file, path, settings.logFileMaxBytes)
       : file;
-  // Both get every line; a plain tee skips multistream's per-stream level checks.
   const destination = fileStream
-    ? {
-        write: (line: string): void => {
-          stdout.write(line);
-          fileStream.write(line);
-        },
-      }
+    ? pino.multistream([
+        { level: 'trace', stream: stdout },
+        { level: 'trace', stream: fileStream },
+      ])
     : stdout;
 
   const logger = createLogger({
