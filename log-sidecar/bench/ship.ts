@@ -2,17 +2,19 @@
  * Throughput and peak memory of log-sidecar against `cat` and `tail -n +1` on the same file,
  * in the same run. Every shipper run starts with an empty STATE_DIR and ONCE=true: it reads
  * the file to its end, ships every line, saves its checkpoint and exits, so the time measured
- * is the whole job (start-up included), not a sample of it.
+ * is the whole job (start-up included), not a sample of it. Each case runs BENCH_RUNS times and
+ * the median is shown: on a shared machine the best run flatters and the worst is noise.
  *
  *   npm run bench:ship --workspace log-sidecar          (needs `npm run build` first)
  *   BENCH_LINES=200000 BENCH_RUNS=1 npm run bench:ship --workspace log-sidecar
+ *   BENCH_MAIN=/path/to/other/log-sidecar/dist/main.js  (measure another build the same way)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SLOW_BYTES_PER_SECOND = Number(process.env.BENCH_SLOW_MBPS ?? 40) * 1024 * 1024;
 const HTTP_DELAY_MS = Number(process.env.BENCH_HTTP_DELAY_MS ?? 20);
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+const MAIN =
+  process.env.BENCH_MAIN ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 const GNU_TIME = '/usr/bin/time';
 const MIB = 1024 * 1024;
 
@@ -99,15 +102,16 @@ async function measure(
   return { seconds, peakRssKiB, delivered };
 }
 
-/** The best of RUNS runs (least disturbed by other work on the machine), worst peak RSS. */
-async function best(name: string, run: () => Promise<Measurement>): Promise<Row> {
+/** The median of RUNS runs by time, with the highest peak RSS of them all. */
+async function median(name: string, run: () => Promise<Measurement>): Promise<Row> {
   const results: Measurement[] = [];
   for (let i = 0; i < RUNS; i++) results.push(await run());
-  const fastest = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
   const peaks = results.map((r) => r.peakRssKiB ?? 0);
   return {
     name,
-    ...fastest,
+    ...middle,
     peakRssKiB: peaks.some((p) => p > 0) ? Math.max(...peaks) : undefined,
   };
 }
@@ -178,8 +182,13 @@ function table(rows: Row[], bytes: number): string {
   return lines.join('\n');
 }
 
+function formatLoad(load: number[]): string {
+  return load.map((value) => value.toFixed(2)).join(' ');
+}
+
 async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+  const loadBefore = loadavg();
   const root = await mkdtemp(join(tmpdir(), 'log-sidecar-bench-'));
   const logDir = join(root, 'logs');
   const path = join(logDir, 'app.log');
@@ -190,11 +199,11 @@ async function main(): Promise<void> {
     spawnSync('cat', [path], { stdio: ['ignore', 'ignore', 'inherit'] });
 
     const rows: Row[] = [];
-    rows.push(await best('cat', () => measure('cat', [path])));
-    rows.push(await best('tail -n +1', () => measure('tail', ['-n', '+1', path])));
+    rows.push(await median('cat', () => measure('cat', [path])));
+    rows.push(await median('tail -n +1', () => measure('tail', ['-n', '+1', path])));
     for (const format of ['raw', 'json']) {
       rows.push(
-        await best(`log-sidecar ${format} → stdout`, () =>
+        await median(`log-sidecar ${format} → stdout`, () =>
           measure(process.execPath, [MAIN], {
             env: shipperEnv(logDir, root, { OUTPUT_FORMAT: format }),
           }),
@@ -204,7 +213,7 @@ async function main(): Promise<void> {
     for (const format of ['raw', 'json']) {
       const sink = await countingServer(0);
       rows.push(
-        await best(`log-sidecar ${format} → HTTP (127.0.0.1)`, () =>
+        await median(`log-sidecar ${format} → HTTP (127.0.0.1)`, () =>
           measure(process.execPath, [MAIN], {
             env: shipperEnv(logDir, root, {
               OUTPUT_FORMAT: format,
@@ -246,8 +255,11 @@ async function main(): Promise<void> {
     }
     console.log(
       `\n${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} bytes ` +
-        `(${(bytes / MIB).toFixed(0)} MiB), best of ${RUNS} runs (slow-sink rows: one run), ` +
-        `page cache warm, node ${process.version}\n`,
+        `(${(bytes / MIB).toFixed(0)} MiB), median of ${RUNS} runs (slow-sink rows: one run), ` +
+        `page cache warm, node ${process.version}\n` +
+        `${new Date().toISOString().slice(0, 10)}, ` +
+        `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ` +
+        `load average ${formatLoad(loadBefore)} before, ${formatLoad(loadavg())} after\n`,
     );
     console.log(table(rows, bytes));
   } finally {

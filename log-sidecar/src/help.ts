@@ -48,7 +48,7 @@ export const VARIABLES: readonly VariableHelp[] = [
   {
     name: 'CHECKPOINT_INTERVAL_MS',
     fallback: '1000',
-    meaning: 'the checkpoint, written after every batch, is fsynced this often',
+    meaning: 'positions are journaled after every batch; snapshot with fsync this often',
   },
   { name: 'SINK', fallback: 'stdout', meaning: 'stdout or http' },
   {

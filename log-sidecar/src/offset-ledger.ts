@@ -1,9 +1,10 @@
 import type { Batch, FileMark } from './batch.js';
+import type { JournalChange } from './checkpoint-journal.js';
 import type { CheckpointEntry, CheckpointStore } from './checkpoint-store.js';
 import { hashBytes } from './file-identity.js';
 
 export interface LedgerOptions {
-  /** How often the checkpoint is made durable against a crash of the machine (fsync). */
+  /** How often a snapshot is written and made durable against a crash of the machine. */
   syncIntervalMs: number;
   /** A write failed after the previous one succeeded: called once per run of failures. */
   onSaveError: (error: Error) => void;
@@ -13,17 +14,16 @@ export interface LedgerOptions {
 
 /**
  * Delivered positions per file. Only positions of batches the sink accepted (or dropped for
- * good) get here, so a checkpoint never runs ahead of the sink. The shipper calls commit() after
- * every such batch and waits for it before the next batch goes to the sink: a kill -9 then
- * repeats at most the one batch that was out. A commit renames a temporary file without fsync
- * (enough against a process crash, and cheap); every `syncIntervalMs` a durable write with
- * fsync follows, so a crash of the machine repeats at most that much more.
+ * good) get here, so a checkpoint never runs ahead of the sink. delivered() appends the batch's
+ * positions to the checkpoint journal at once, before the shipper hands the next batch to the
+ * sink: a kill -9 then repeats at most the one batch that was out. Every `syncIntervalMs` (and
+ * at shutdown) the whole state goes into a durable snapshot that ends the journal so far, so a
+ * crash of the machine repeats at most about that much more.
  */
 export class OffsetLedger {
   private readonly entries = new Map<string, CheckpointEntry>();
-  /** Counts changes to `entries`; the versions below say which of them are on disk. */
+  /** Counts changes to `entries`; `synced` is the one the last snapshot holds. */
   private version = 0;
-  private committed = -1;
   private synced = -1;
   private queue: Promise<void> = Promise.resolve();
   /** After flush() only flush() writes: nothing may still be writing when the process exits. */
@@ -40,7 +40,7 @@ export class OffsetLedger {
     private readonly options: LedgerOptions,
   ) {}
 
-  /** Starts from positions restored at start-up. */
+  /** Starts from positions loaded at start-up: they are on disk already. */
   seed(entries: Iterable<CheckpointEntry>): void {
     for (const entry of entries) this.entries.set(entry.key, entry);
     this.version++;
@@ -48,9 +48,25 @@ export class OffsetLedger {
 
   /** Replaces every entry: after start-up matched saved positions to the files found. */
   reset(marks: Iterable<FileMark>): void {
+    const changes: JournalChange[] = [...this.entries.keys()].map((key) => ({
+      key,
+      removed: true,
+    }));
     this.entries.clear();
-    for (const mark of marks) this.entries.set(mark.key, toEntry(mark));
+    for (const mark of marks) {
+      const entry = toEntry(mark);
+      this.entries.set(entry.key, entry);
+      changes.push(entry);
+    }
     this.version++;
+    this.record(changes);
+  }
+
+  /** Opens this run's journal and starts the snapshot timer. */
+  start(): void {
+    this.attempt(() => this.store.journal.next());
+    this.timer = setInterval(() => this.sync(), this.options.syncIntervalMs);
+    this.timer.unref();
   }
 
   /** The position up to which the sink accepted a file's lines; undefined before any. */
@@ -58,63 +74,88 @@ export class OffsetLedger {
     return this.entries.get(key)?.offset;
   }
 
-  start(): void {
-    this.timer = setInterval(() => this.sync(), this.options.syncIntervalMs);
-    this.timer.unref();
-  }
-
-  /** Applies the marks of a batch the sink accepted (or dropped for good). */
-  delivered(batch: Batch): void {
-    for (const mark of batch.marks.values()) {
-      if ('removed' in mark) this.entries.delete(mark.key);
-      else this.entries.set(mark.key, toEntry(mark));
-    }
-    if (batch.marks.size > 0) this.version++;
-  }
-
   /**
-   * Writes what delivered() applied (rename, no fsync). Never rejects: a failed write is
-   * reported through onSaveError and tried again by the next commit or the timer.
+   * Applies the marks of a batch the sink accepted (or dropped for good) and journals them
+   * before returning. A failed write is reported through onSaveError; the next snapshot
+   * holds the positions all the same.
    */
-  commit(): Promise<void> {
-    if (this.closed || this.committed === this.version) return Promise.resolve();
-    return this.enqueue(false).catch(() => undefined);
+  delivered(batch: Batch): void {
+    if (batch.marks.size === 0) return;
+    const changes: JournalChange[] = [];
+    for (const mark of batch.marks.values()) {
+      if ('removed' in mark) {
+        this.entries.delete(mark.key);
+        changes.push(mark);
+      } else {
+        const entry = toEntry(mark);
+        this.entries.set(entry.key, entry);
+        changes.push(entry);
+      }
+    }
+    this.version++;
+    this.record(changes);
   }
 
-  /** Writes the current state durably and waits for it; used at shutdown. Rejects on failure. */
+  /** Writes a last snapshot and waits for it; used at shutdown. Rejects on failure. */
   async flush(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.closed = true;
-    await this.enqueue(true);
+    this.queue = this.queue.then(() => this.snapshot(true));
+    try {
+      await this.queue;
+    } finally {
+      this.store.journal.close();
+    }
+  }
+
+  private record(changes: JournalChange[]): void {
+    if (this.closed) return;
+    this.attempt(() => this.store.journal.append(changes));
   }
 
   private sync(): void {
     if (this.closed || this.synced === this.version) return;
-    void this.enqueue(true).catch(() => undefined);
+    this.queue = this.queue.then(() => this.snapshot(false)).catch(() => undefined);
   }
 
-  /** Queues a write behind any write in progress: two writes would share the temporary file. */
-  private enqueue(durable: boolean): Promise<void> {
-    const write = this.queue.then(() => this.write(durable));
-    this.queue = write.catch(() => undefined);
-    return write;
-  }
-
-  private async write(durable: boolean): Promise<void> {
+  /**
+   * Writes the state into a snapshot. The journal switches generation at the same moment the
+   * state is copied, so the snapshot and the new journal together always hold every change.
+   * The final snapshot starts no journal: nothing follows it.
+   */
+  private async snapshot(final: boolean): Promise<void> {
     const version = this.version;
-    // A write queued before this one may already have saved this state.
-    if (version === (durable ? this.synced : this.committed)) return;
+    const entries = [...this.entries.values()];
+    const { journal } = this.store;
 
     try {
-      await this.store.save([...this.entries.values()], { durable });
+      const generation = final ? journal.following() : journal.next();
+      await this.store.save(entries, generation);
+      await journal.removeBefore(generation);
     } catch (error) {
-      this.writeFailures++;
-      if (this.failuresInARow++ === 0) this.options.onSaveError(error as Error);
+      this.failed(error as Error);
       throw error;
     }
+    this.synced = version;
+    this.succeeded();
+  }
 
-    this.committed = version;
-    if (durable) this.synced = version;
+  private attempt(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.failed(error as Error);
+      return;
+    }
+    this.succeeded();
+  }
+
+  private failed(error: Error): void {
+    this.writeFailures++;
+    if (this.failuresInARow++ === 0) this.options.onSaveError(error);
+  }
+
+  private succeeded(): void {
     this.savedAt = Date.now();
     if (this.failuresInARow > 0) this.options.onSaveRecovered(this.failuresInARow);
     this.failuresInARow = 0;

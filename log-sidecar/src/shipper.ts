@@ -226,6 +226,12 @@ export class Shipper implements ShipperGauges {
       );
       this.pendingEntries = [];
     }
+    if (store.damage) {
+      logger.warn(
+        store.damage,
+        'checkpoint journal unreadable from this line on; what was delivered after it ships again',
+      );
+    }
     this.ledger.seed(this.pendingEntries);
     logger.info({ file: store.file, files: this.pendingEntries.length }, 'checkpoint loaded');
   }
@@ -611,7 +617,7 @@ export class Shipper implements ShipperGauges {
 
   /**
    * Hands the current batch to the sink once the previous batch is delivered and its positions
-   * are written: at most one batch is ever out without a checkpoint behind it, so a kill -9
+   * are journaled: at most one batch is ever out without a checkpoint behind it, so a kill -9
    * repeats at most that batch. The next batch is read meanwhile.
    */
   private async flush(): Promise<void> {
@@ -633,7 +639,7 @@ export class Shipper implements ShipperGauges {
     this.deliveries = this.deliver(batch);
   }
 
-  /** Sends one batch and commits its positions; never rejects (a failure ends the loop). */
+  /** Sends one batch and journals its positions; never rejects (a failure ends the loop). */
   private async deliver(batch: Batch): Promise<void> {
     const { sink, stats } = this.deps;
     let result: DeliveryResult;
@@ -650,13 +656,12 @@ export class Shipper implements ShipperGauges {
       this.shipped.add(batch.files);
     }
     this.ledger.delivered(batch);
-    await this.ledger.commit();
     this.pool.release(batch.retained);
   }
 
   /**
-   * The previous delivery and its commit, then sink.ready(), beating the liveness clock while a
-   * slow sink holds reading back.
+   * The previous delivery and its journal line, then sink.ready(), beating the liveness clock
+   * while a slow sink holds reading back.
    */
   private async waitForSink(): Promise<void> {
     const ready = Promise.all([this.deliveries, this.deps.sink.ready()]);

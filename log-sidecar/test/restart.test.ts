@@ -97,42 +97,54 @@ describe('log-sidecar restart', () => {
     },
   );
 
-  it('should miss nothing after kill -9 and repeat at most the batch that was out', async () => {
-    scenario = await Scenario.create();
-    const path = join(scenario.logDir, 'app.log');
-    // The durable write every CHECKPOINT_INTERVAL_MS moves the checkpoint too; at a minute it
-    // never runs here, so only the commit after every batch keeps the repeats within one batch.
-    const env = { BATCH_MAX_LINES: '100', CHECKPOINT_INTERVAL_MS: '60000' };
-    await writeFile(path, '');
-    const first = await scenario.start(env);
-    await first.waitForLog('following file');
+  // At a minute no snapshot runs, so only the journal line after every batch can keep the
+  // repeats within one batch; at 5 ms snapshots switch journals all the time around the kill.
+  const snapshotIntervals = [
+    { snapshots: 'never', interval: '60000' },
+    { snapshots: 'every 5 ms', interval: '5' },
+  ];
 
-    let next = 1;
-    const writeSome = async (count: number) => {
-      await appendFile(path, lines(next, next + count - 1));
-      next += count;
-    };
-    while (first.records().length < 3000) {
-      await writeSome(250);
-      await sleep(5);
-    }
-    await first.kill();
-    await writeSome(500);
+  it.each(snapshotIntervals)(
+    'should miss nothing after kill -9 and repeat at most one batch, snapshots $snapshots',
+    async ({ interval }) => {
+      scenario = await Scenario.create();
+      const path = join(scenario.logDir, 'app.log');
+      const env = { BATCH_MAX_LINES: '100', CHECKPOINT_INTERVAL_MS: interval };
+      await writeFile(path, '');
+      const first = await scenario.start(env);
+      await first.waitForLog('following file');
 
-    const second = await scenario.start(env);
-    const total = next - 1;
-    await second.waitFor(() => sequence(second.records()).includes(total), 10_000, `line ${total}`);
-    await second.stop();
-    const shipped = [...sequence(first.records()), ...sequence(second.records())];
-    const unique = [...new Set(shipped)];
-    const repeated = shipped.length - unique.length;
+      let next = 1;
+      const writeSome = async (count: number) => {
+        await appendFile(path, lines(next, next + count - 1));
+        next += count;
+      };
+      while (first.records().length < 3000) {
+        await writeSome(250);
+        await sleep(5);
+      }
+      await first.kill();
+      await writeSome(500);
 
-    expect(sortedNumbers(unique)).toEqual(range(1, total));
-    expect(repeated).toBeLessThanOrEqual(100);
-    expect(sequence(second.records())[0]).toBeLessThanOrEqual(
-      sequence(first.records()).at(-1)! + 1,
-    );
-  });
+      const second = await scenario.start(env);
+      const total = next - 1;
+      await second.waitFor(
+        () => sequence(second.records()).includes(total),
+        10_000,
+        `line ${total}`,
+      );
+      await second.stop();
+      const shipped = [...sequence(first.records()), ...sequence(second.records())];
+      const unique = [...new Set(shipped)];
+      const repeated = shipped.length - unique.length;
+
+      expect(sortedNumbers(unique)).toEqual(range(1, total));
+      expect(repeated).toBeLessThanOrEqual(100);
+      expect(sequence(second.records())[0]).toBeLessThanOrEqual(
+        sequence(first.records()).at(-1)! + 1,
+      );
+    },
+  );
 
   it(
     'should ship a line left unterminated at shutdown exactly once, ' + 'after restart and the LF',
