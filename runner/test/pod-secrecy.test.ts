@@ -128,6 +128,7 @@ describe('pod: the secret value stays secret', () => {
       'first GET /%E0%A4%A': 400,
       'first web /metrics': 200,
       'first secret-sidecar /metrics': 200,
+      'first log-sidecar /metrics': 200,
       'redis back GET /readyz': 200,
     });
   });

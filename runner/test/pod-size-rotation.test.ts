@@ -42,9 +42,20 @@ describe("pod: web's size rotation", () => {
     expect(await started.stop()).toBe(true);
 
     const shipped = shippedIds();
+    const missing = answered.filter((id) => !shipped.includes(id));
+    // Evidence for a failure: did web print the missing lines, what did the shipper count?
+    const printedByWeb = started
+      .own('web')
+      .filter((line) => missing.some((id) => line.text.includes(`reqId=${id} `)));
+    const shipperStats = started
+      .own('log-sidecar')
+      .filter((line) => line.text.includes('shipper stopped'))
+      .map((line) => line.text);
+    const evidence = `${printedByWeb.length} of them on web's stdout; ${shipperStats}`;
+
     expect(files.sort()).toEqual(['web.log', 'web.log.1']);
     expect(answered.length).toBeGreaterThan(500);
-    expect(answered.filter((id) => !shipped.includes(id))).toEqual([]);
+    expect(missing, evidence).toEqual([]);
     expect(shipped.length).toBe(new Set(shipped).size);
   });
 });
