@@ -32,6 +32,7 @@ export class LocalPod {
   private readonly containers: ContainerProcess[] = [];
   private readonly abort = new AbortController();
   private readonly options: LocalPodOptions;
+  private readonly metricsPorts = new Map<string, number>();
 
   constructor(options: LocalPodOptions) {
     this.options = options;
@@ -49,6 +50,10 @@ export class LocalPod {
     const secretHealthPort = config.secretHealthPort ?? (await freePort(LOOPBACK));
     const logHealthPort = config.logHealthPort ?? (await freePort(LOOPBACK));
     const webRedisPassword = generateWebRedisPassword();
+    // Free ports rather than 9101-9103, so that two pods (a test and a user's) never collide.
+    for (const name of ['secret-sidecar', 'log-sidecar', 'web']) {
+      this.metricsPorts.set(name, await freePort(LOOPBACK));
+    }
 
     this.launch('secret-sidecar', {
       REDIS_SERVER: config.redisServer,
@@ -59,6 +64,7 @@ export class LocalPod {
       WEB_REDIS_PASSWORD: webRedisPassword,
       HEALTH_HOST: LOOPBACK,
       HEALTH_PORT: String(secretHealthPort),
+      ...this.metricsEnv('secret-sidecar'),
     });
     await this.waitFor('secret-sidecar', `http://${LOOPBACK}:${secretHealthPort}/readyz`);
 
@@ -67,7 +73,9 @@ export class LocalPod {
       STATE_DIR: stateDir,
       HEALTH_HOST: LOOPBACK,
       HEALTH_PORT: String(logHealthPort),
-      CONTAINER_NAME: 'log-sidecar',
+      // The container whose lines it ships, as the Deployment sets it.
+      CONTAINER_NAME: 'web',
+      ...this.metricsEnv('log-sidecar'),
     });
 
     this.launch('web', {
@@ -77,6 +85,7 @@ export class LocalPod {
       REDIS_USERNAME: 'web',
       REDIS_PASSWORD: webRedisPassword,
       LOG_FILE: join(logDir, 'web.log'),
+      ...this.metricsEnv('web'),
     });
     await this.waitFor('web', `http://${LOOPBACK}:${config.webPort}/readyz`);
   }
@@ -108,6 +117,14 @@ export class LocalPod {
     return clean;
   }
 
+  /** Where each container serves its Prometheus metrics. */
+  metricsUrls(): Array<{ name: string; url: string }> {
+    return [...this.metricsPorts].map(([name, port]) => ({
+      name,
+      url: `http://${LOOPBACK}:${port}/metrics`,
+    }));
+  }
+
   pidOf(name: string): number | undefined {
     return this.containers.find((container) => container.name === name)?.pid;
   }
@@ -128,8 +145,20 @@ export class LocalPod {
     this.containers.push(new ContainerProcess(spec, { stdout: shipped, stderr: own }, write));
   }
 
+  private metricsEnv(name: string): Record<string, string> {
+    return { METRICS_HOST: LOOPBACK, METRICS_PORT: String(this.metricsPorts.get(name)) };
+  }
+
+  /** Waits for a readiness URL; a container that exits meanwhile ends the wait at once. */
   private async waitFor(name: string, url: string): Promise<void> {
-    const ready = await waitForReady(url, READY_TIMEOUT_MS, this.abort.signal);
+    const exited = this.firstExit().then(({ name: which, code, signal }) => {
+      throw new Error(`${which} exited (${signal ?? `status ${code}`}) while ${name} was starting`);
+    });
+    const ready = await Promise.race([
+      waitForReady(url, READY_TIMEOUT_MS, this.abort.signal),
+      exited,
+    ]);
+    exited.catch(() => undefined);
     if (!ready) throw new Error(`${name} did not become ready within ${READY_TIMEOUT_MS / 1000} s`);
   }
 }

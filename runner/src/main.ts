@@ -50,6 +50,7 @@ async function main(): Promise<number> {
     return typeof first === 'string' ? 0 : 1;
   }
 
+  for (const { name, url } of pod.metricsUrls()) write(runnerLine(`metrics of ${name}: ${url}`));
   write(runnerLine(`ready: curl http://127.0.0.1:${config.webPort}/`));
   const event = await Promise.race([signalled, pod.firstExit()]);
   if (stopping) return 1;
