@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -157,6 +157,23 @@ describe('local pod runner', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('should stop at once, exit 1 and say why when a container fails to start', async () => {
+    const emptySecret = join(runDir, 'empty-secret');
+    await mkdir(emptySecret);
+    const started = Date.now();
+    runner = startRunner({
+      PORT: String(await freePort()),
+      RUN_DIR: runDir,
+      SECRET_DIR: emptySecret,
+    });
+    const [code] = await once(runner.child, 'exit');
+
+    expect(code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(runner.lines.join('\n')).toContain('holds no keys');
+    expect(runner.lines.join('\n')).toMatch(/secret-sidecar exited \(status 1\)/);
   });
 
   it('should say in one line how to install redis-server when it is missing', async () => {
