@@ -1,5 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
+import { open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { isEntry, type CheckpointEntry } from './checkpoint-entry.js';
@@ -25,7 +25,7 @@ const NAME = /^checkpoints\.(\d+)\.journal$/;
  * the next generation, and journals older than the snapshot that is on disk are removed.
  */
 export class CheckpointJournal {
-  private fd: number | undefined;
+  private handle: FileHandle | undefined;
   private generation = 0;
 
   constructor(private readonly dir: string) {}
@@ -70,14 +70,21 @@ export class CheckpointJournal {
     return undefined;
   }
 
-  /** Closes the current journal and opens the next generation; returns its number. */
-  next(): number {
+  /**
+   * Creates the next generation's file, then switches appends to it. Creating a file waits for
+   * the file system's journal, which can take long on a busy disk, so it is not done on the
+   * event loop; `onSwitch` runs in the same tick as the switch, before any other append.
+   * If the file cannot be created, appends go on in the current one.
+   */
+  async next(onSwitch: (generation: number) => void = () => undefined): Promise<number> {
     const generation = this.generation + 1;
-    // Opened before the old one is closed: if it cannot be, appends go on where they were.
-    const fd = openSync(this.path(generation), 'a', 0o600);
-    this.close();
-    this.fd = fd;
+    const handle = await open(this.path(generation), 'a', 0o600);
+
+    const previous = this.handle;
+    this.handle = handle;
     this.generation = generation;
+    onSwitch(generation);
+    await previous?.close();
     return generation;
   }
 
@@ -86,12 +93,15 @@ export class CheckpointJournal {
     return this.generation + 1;
   }
 
-  /** Appends one line, synchronously: it is on its way before the next batch goes out. */
+  /**
+   * Appends one line synchronously, so it is written before the next batch goes out: one
+   * write() into the page cache, which does not wait for the disk.
+   */
   append(changes: readonly JournalChange[]): void {
-    if (this.fd === undefined) throw new Error(`no checkpoint journal open in ${this.dir}`);
+    if (!this.handle) throw new Error(`no checkpoint journal open in ${this.dir}`);
     const line = Buffer.from(`${JSON.stringify(changes)}\n`);
     let written = 0;
-    while (written < line.length) written += writeSync(this.fd, line, written);
+    while (written < line.length) written += writeSync(this.handle.fd, line, written);
   }
 
   /** Removes the journals a snapshot on disk has taken in. */
@@ -101,10 +111,10 @@ export class CheckpointJournal {
     }
   }
 
-  close(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
   }
 
   private path(generation: number): string {

@@ -8,8 +8,6 @@ import { describeConfig, loadConfig, type LogSidecarConfig } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { helpText } from './help.js';
 import type { ListeningServer } from './listening-server.js';
-import { startMetricsServer } from './metrics-server.js';
-import { createShipperMetrics } from './metrics.js';
 import { Shipper } from './shipper.js';
 import { HttpSink } from './sinks/http-sink.js';
 import type { Sink } from './sinks/sink.js';
@@ -93,6 +91,9 @@ async function main(): Promise<void> {
     );
     logger.info({ host: healthHost, port: health.port }, 'health endpoints listening');
 
+    // Loaded only here: prom-client adds about 12 MiB of RSS, which ONCE runs need not pay.
+    const { createShipperMetrics } = await import('./metrics.js');
+    const { startMetricsServer } = await import('./metrics-server.js');
     const registry = createShipperMetrics(stats, shipper);
     metrics = await serve(
       logger,

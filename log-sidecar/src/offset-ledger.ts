@@ -63,8 +63,11 @@ export class OffsetLedger {
   }
 
   /** Opens this run's journal and starts the snapshot timer. */
-  start(): void {
-    this.attempt(() => this.store.journal.next());
+  async start(): Promise<void> {
+    await this.store.journal.next().then(
+      () => this.succeeded(),
+      (error: Error) => this.failed(error),
+    );
     this.timer = setInterval(() => this.sync(), this.options.syncIntervalMs);
     this.timer.unref();
   }
@@ -104,7 +107,7 @@ export class OffsetLedger {
     try {
       await this.queue;
     } finally {
-      this.store.journal.close();
+      await this.store.journal.close();
     }
   }
 
@@ -124,12 +127,16 @@ export class OffsetLedger {
    * The final snapshot starts no journal: nothing follows it.
    */
   private async snapshot(final: boolean): Promise<void> {
-    const version = this.version;
-    const entries = [...this.entries.values()];
+    let version = this.version;
+    let entries = [...this.entries.values()];
     const { journal } = this.store;
+    const capture = () => {
+      version = this.version;
+      entries = [...this.entries.values()];
+    };
 
     try {
-      const generation = final ? journal.following() : journal.next();
+      const generation = final ? journal.following() : await journal.next(capture);
       await this.store.save(entries, generation);
       await journal.removeBefore(generation);
     } catch (error) {

@@ -184,7 +184,7 @@ export class Shipper implements ShipperGauges {
   /** Runs until stop() (or, with ONCE, until every file is read); false after a failure. */
   async run(): Promise<boolean> {
     await this.loadCheckpoint();
-    this.ledger.start();
+    await this.ledger.start();
     if (!this.stopping) this.setReady(true, 'checkpoint loaded');
 
     while (!this.stopping && !this.failure) {

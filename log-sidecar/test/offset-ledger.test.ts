@@ -51,7 +51,7 @@ describe('OffsetLedger', () => {
     await store.prepare();
     ledger = new OffsetLedger(store, options);
     ledger.seed(await store.load());
-    ledger.start();
+    await ledger.start();
     return store;
   }
 
