@@ -10,7 +10,8 @@
  * (the server's user + system time over the responses wrk completed) moves less with
  * that load than requests per second do.
  *
- *   npm run bench:web     (BENCH_SECONDS=10 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 by default)
+ *   npm run bench:web     (BENCH_SECONDS=10 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 by default;
+ *                          BENCH_WEB_NODE_OPTIONS=--max-semi-space-size=4 tries a V8 setting)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,8 +30,8 @@ import { hasWrk, runWrk, type LoadResult } from '../lib/wrk.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** web's default METRICS_PORT: the runner leaves it at its default. */
-const WEB_METRICS_PORT = 9101;
+/** Node flags for web alone, to try V8 heap settings (NODE_OPTIONS of web's container). */
+const WEB_NODE_OPTIONS = process.env.BENCH_WEB_NODE_OPTIONS;
 const here = import.meta.dirname;
 
 interface Sample extends LoadResult {
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const served = await scrapeServedRoot();
+    const served = { count: await scrapeServedRoot(pod.metricsUrl), url: pod.metricsUrl };
     printTable(samples, rotationMs, served, loadBefore);
   } finally {
     for (const target of targets.reverse()) await target.stop();
@@ -100,7 +101,14 @@ async function startNodeScript(name: string, script: string): Promise<Target> {
   return { name, port, pids: () => [child.pid!], stop: () => stopChild(child) };
 }
 
-async function startPod(): Promise<{ target: Target; rotateDuringLoad(): Promise<number> }> {
+interface PodTarget {
+  target: Target;
+  /** web's GET /metrics, on a free port the runner chose. */
+  metricsUrl: string;
+  rotateDuringLoad(): Promise<number>;
+}
+
+async function startPod(): Promise<PodTarget> {
   const port = await freePort();
   const runDir = await mkdtemp(join(tmpdir(), 'sidecar-pod-bench-'));
   const secret = await SecretDir.create({ secret: 'foobar' });
@@ -117,6 +125,7 @@ async function startPod(): Promise<{ target: Target; rotateDuringLoad(): Promise
     },
     write: () => undefined,
     baseEnv: { ...process.env },
+    containerEnv: WEB_NODE_OPTIONS ? { web: { NODE_OPTIONS: WEB_NODE_OPTIONS } } : {},
     quiet: true,
   });
   const stop = async (): Promise<void> => {
@@ -138,7 +147,12 @@ async function startPod(): Promise<{ target: Target; rotateDuringLoad(): Promise
     while ((await fetchBody(port)) !== 'Hi there! The secret is rotated.\n') await sleep(5);
     return Date.now() - swappedAt;
   };
-  return { target: { name: POD, port, pids: () => [pod.pidOf('web')!], stop }, rotateDuringLoad };
+  const metricsUrl = pod.metricsUrls().find((entry) => entry.name === 'web')?.url ?? '';
+  return {
+    target: { name: POD, port, pids: () => [pod.pidOf('web')!], stop },
+    metricsUrl,
+    rotateDuringLoad,
+  };
 }
 
 function hasFlask(): boolean {
@@ -188,8 +202,9 @@ async function measure(target: Target): Promise<Sample> {
 }
 
 /** web's own count of GET / answered 200, to show the metrics were on and counting. */
-async function scrapeServedRoot(): Promise<number | undefined> {
-  const text = await fetchText(WEB_METRICS_PORT, '/metrics');
+async function scrapeServedRoot(url: string): Promise<number | undefined> {
+  const { port, pathname } = new URL(url);
+  const text = await fetchText(Number(port), pathname);
   const line = /^web_http_requests_total\{route="\/",status="200"\} (\d+)$/m.exec(text);
   return line ? Number(line[1]) : undefined;
 }
@@ -197,7 +212,7 @@ async function scrapeServedRoot(): Promise<number | undefined> {
 function printTable(
   samples: Map<string, Sample[]>,
   rotationMs: number,
-  served: number | undefined,
+  served: { count: number | undefined; url: string },
   loadBefore: number,
 ): void {
   const of = (name: string): Sample[] => samples.get(name) ?? [];
@@ -212,7 +227,8 @@ function printTable(
   console.log(
     `\nwrk -t2 -c${CONNECTIONS}, ${SECONDS} s per run, ${ROUNDS} rounds, medians; ` +
       `${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ` +
-      `${loadavg()[0]!.toFixed(1)} after; ${new Date().toISOString()}\n`,
+      `${loadavg()[0]!.toFixed(1)} after; web NODE_OPTIONS ${WEB_NODE_OPTIONS ?? 'unset'}; ` +
+      `${new Date().toISOString()}\n`,
   );
   console.log(
     '| server | requests/s (min-max) | p50 ms | p99 ms | CPU µs/request | peak RSS MiB ' +
@@ -249,9 +265,9 @@ function printTable(
   );
   console.log(`stretch pod/raw-http >= 0.50: ${ratios(POD, RAW).toFixed(2)}`);
   console.log(
-    served === undefined
-      ? `web metrics: no sample on 127.0.0.1:${WEB_METRICS_PORT}/metrics`
-      : `web metrics: ${served} GET / answered 200, wrk completed ${completed} in the measured runs`,
+    served.count === undefined
+      ? `web metrics: no GET / sample at ${served.url}`
+      : `web metrics: ${served.count} GET / answered 200; wrk completed ${completed} when measured`,
   );
 }
 

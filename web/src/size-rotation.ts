@@ -19,12 +19,17 @@ export interface RotatingFile {
  */
 export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): RotatingFile {
   let written = currentSize(path);
+  // sonic-boom opens the new file asynchronously; until it is open there is no file to rename.
+  let reopening = false;
+  file.on('ready', () => {
+    reopening = false;
+  });
 
   return {
     write(line) {
       const accepted = file.write(line);
       written += line.length;
-      if (written < maxBytes) return accepted;
+      if (written < maxBytes || reopening) return accepted;
 
       written = 0;
       try {
@@ -34,6 +39,7 @@ export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): R
         return accepted;
       }
       // sonic-boom finishes a write in flight on the old descriptor, then reopens.
+      reopening = true;
       file.reopen();
       return accepted;
     },
