@@ -47,7 +47,16 @@ export class SecretSync {
       this.report(error as Error, (error as Error).message);
       return;
     }
-    if (snapshot.fingerprint === this.applied?.fingerprint) return;
+    if (snapshot.fingerprint === this.applied?.fingerprint) {
+      // A refused version was rolled back to the one Redis holds: nothing to write, but the
+      // Secret and Redis agree again.
+      if (this.lastFailure !== undefined) {
+        this.lastFailure = undefined;
+        this.metrics.upToDate(true);
+        this.logger.info('Secret is back to the version Redis holds');
+      }
+      return;
+    }
     if (snapshot.fingerprint === this.lastFailure) return;
 
     try {
@@ -78,6 +87,9 @@ export class SecretSync {
     this.count(error);
     this.metrics.upToDate(false);
     const partial = refused && error.partial;
+    // Redis now holds part of the refused version, so no version is applied whole: the next
+    // good one is written even if it equals the last one.
+    if (partial) this.applied = undefined;
     this.logger.warn(
       { error: error.message, partial },
       partial

@@ -128,6 +128,37 @@ describe('secret-sidecar metrics', () => {
     },
   );
 
+  it('should mark Redis up to date again when a refused version is rolled back', async () => {
+    await start();
+    await publishSecret(dir, { ...V1, 'seed.redis': 'SET cmd-a ok\nNOSUCH x\n' });
+    await eventually(async () => {
+      expect(sample(await sidecar.metrics(), UP_TO_DATE)).toBe(0);
+    }, 2000);
+
+    await publishSecret(dir, V1);
+
+    await eventually(async () => {
+      expect(sample(await sidecar.metrics(), UP_TO_DATE)).toBe(1);
+    }, 2000);
+    expect(await web!.get('cmd-a')).toBe('one');
+  });
+
+  it('should write a version again after a partial apply, even one equal to the last', async () => {
+    await start();
+    await publishSecret(dir, { ...V1, 'seed.redis': 'SET cmd-a changed\nINCR cmd-a\n' });
+    await eventually(async () => {
+      expect(sample(await sidecar.metrics(), PARTIAL)).toBe(1);
+    }, 2000);
+    expect(await web!.get('cmd-a')).toBe('changed');
+
+    await publishSecret(dir, V1);
+
+    await eventually(async () => {
+      expect(await web!.get('cmd-a')).toBe('one');
+    }, 2000);
+    expect(sample(await sidecar.metrics(), UP_TO_DATE)).toBe(1);
+  });
+
   it('should count an unreadable Secret once and mark Redis as behind it', async () => {
     await start();
     await rm(dir, { recursive: true });
