@@ -1,4 +1,4 @@
-import { open, rename } from 'node:fs/promises';
+import { open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -73,10 +73,19 @@ describe('log-sidecar rename rotation', () => {
 
   it('should ship every line once, in order, rotating 8 files every 250 lines', async () => {
     scenario = await Scenario.create();
-    const shipper = await scenario.start({ ROTATE_GRACE_MS: '200' });
-    await shipper.waitForLog('checkpoint loaded');
     const files = 8;
     const perFile = 2000;
+    // Every first generation exists and is followed before rotation starts: a file created and
+    // renamed away before the shipper first looks at the directory cannot be seen at all.
+    for (let index = 0; index < files; index++) {
+      await writeFile(join(scenario.logDir, `f${index}.log`), '');
+    }
+    const shipper = await scenario.start({ ROTATE_GRACE_MS: '200' });
+    await shipper.waitFor(
+      () => shipper.logs().filter((log) => log.msg === 'following file').length >= files,
+      10_000,
+      `${files} files followed`,
+    );
 
     await Promise.all(
       Array.from({ length: files }, async (_, index) => {
