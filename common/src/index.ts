@@ -12,3 +12,4 @@ export {
 } from './env.js';
 export { createLogger, type LoggerOptions } from './logger.js';
 export { dieWithParent, type GuardedCommand } from './parent-death.js';
+export { metricsListener, type MetricsSource } from './metrics-listener.js';

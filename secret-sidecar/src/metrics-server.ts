@@ -1,39 +1,9 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 
+import { metricsListener } from '@sidecar-pod/common';
 import type { Registry } from 'prom-client';
 
-/**
- * GET /metrics in Prometheus's text format. A server of its own, apart from the health
- * server: that one must answer the kubelet on the pod IP, while metrics stay on the
- * pod's loopback unless METRICS_HOST opens them.
- */
+/** The metrics server, apart from the health server (see metricsListener for why). */
 export function createMetricsServer(registry: Registry): Server {
-  return createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== '/metrics') {
-      sendText(response, 404, 'not found\n');
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('allow', 'GET, HEAD');
-      sendText(response, 405, 'method not allowed\n');
-      return;
-    }
-
-    registry.metrics().then(
-      (text) => {
-        response.writeHead(200, {
-          'content-type': registry.contentType,
-          'cache-control': 'no-store',
-        });
-        response.end(request.method === 'HEAD' ? undefined : text);
-      },
-      (error: Error) => sendText(response, 500, `cannot collect metrics: ${error.message}\n`),
-    );
-  });
-}
-
-function sendText(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-  response.end(text);
+  return createServer(metricsListener(registry));
 }

@@ -9,7 +9,7 @@ import { configSummary } from './config-summary.js';
 import { loadConfig, type WebConfig } from './config.js';
 import { helpText } from './help.js';
 import { openLogs, type WebLogs } from './logger.js';
-import { metricsListener } from './metrics-server.js';
+import { metricsListener } from '@sidecar-pod/common';
 import { drain, listen } from './server.js';
 import { createServices } from './services.js';
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 
 import { createWebHandler } from '../../src/app.js';
 import { loadConfig, type WebConfig } from '../../src/config.js';
-import { metricsListener } from '../../src/metrics-server.js';
+import { metricsListener } from '@sidecar-pod/common';
 import { listen } from '../../src/server.js';
 import { createServices, type WebServices } from '../../src/services.js';
 import type { TestRedis } from '../../../test-support/redis.js';
