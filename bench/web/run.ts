@@ -81,7 +81,8 @@ async function main(): Promise<void> {
         samples.set(target.name, [...(samples.get(target.name) ?? []), sample]);
         console.log(
           `round ${round}: ${target.name}: ${Math.round(sample.requestsPerSecond)} requests/s, ` +
-            `${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU per request`,
+            `p99 ${sample.p99Ms.toFixed(2)} ms, ${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU ` +
+            `per request, load average ${loadavg()[0]!.toFixed(1)}`,
         );
       }
     }
