@@ -110,7 +110,7 @@ export class Shipper implements ShipperGauges {
       onSaveError: (error) =>
         logger.warn(
           { err: error, dir: config.stateDir },
-          'checkpoint write failed; shipping goes on and the next batch tries again',
+          'checkpoint write failed; shipping goes on and the next write tries again',
         ),
       onSaveRecovered: (failures) =>
         logger.info({ dir: config.stateDir, failures }, 'checkpoint writes work again'),
