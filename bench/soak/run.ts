@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { TestPod, type PodLine } from '../../runner/test/support/test-pod.js';
-import { sleep } from '../../runner/test/support/wait.js';
+import { sleep } from '../../test-support/wait.js';
 import { rotateByCopyTruncate, rotateByRename } from './log-rotation.js';
 import { RateDriver, type Outcome } from './rate-driver.js';
 import { RssSampler, rssGrowth, type Growth } from './rss-sampler.js';

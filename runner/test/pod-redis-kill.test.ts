@@ -5,7 +5,7 @@ import { runClients } from './support/load.js';
 import { sentence } from './support/sentence.js';
 import { isAlive } from './support/process-tree.js';
 import { TestPod } from './support/test-pod.js';
-import { sleep } from './support/wait.js';
+import { sleep } from '../../test-support/wait.js';
 
 const VALUE = 'survives a Redis kill';
 // web reconnects with a backoff capped at 1 s plus 50 ms of jitter (web/src/redis-client.ts):

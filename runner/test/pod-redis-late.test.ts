@@ -9,7 +9,7 @@ import { freePort } from '../src/free-port.js';
 import { EntryProcess } from './support/entry-process.js';
 import { httpGet, type Answer } from './support/http-get.js';
 import { sentence } from './support/sentence.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 
 const OUTAGE_MS = 10_000;
 const PASSWORD = 'late-redis-password';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runClients } from './support/load.js';
 import { sentence } from './support/sentence.js';
 import { TestPod } from './support/test-pod.js';
-import { sleep } from './support/wait.js';
+import { sleep } from '../../test-support/wait.js';
 
 // Values of different lengths, so that a body cut short or mixed from two values
 // cannot pass for either.

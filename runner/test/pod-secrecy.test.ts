@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { httpGet, type Answer } from './support/http-get.js';
 import { sentence } from './support/sentence.js';
 import { TestPod } from './support/test-pod.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../../test-support/wait.js';
 
 // Each value starts and ends with a token found nowhere else, so that a value cut
 // short or re-encoded in a log line is still caught; in between, every character

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sentence } from './support/sentence.js';
 import { isAlive } from './support/process-tree.js';
 import { TestPod } from './support/test-pod.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 
 const VALUE = 'stops cleanly';
 const HEAD = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: slow-1\r\n';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { pacedRequests } from './support/load.js';
 import { TestPod } from './support/test-pod.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 
 const SHIPPED_ID = /\breqId=(size-\d+)\b/;
 

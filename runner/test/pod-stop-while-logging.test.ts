@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { pacedRequests } from './support/load.js';
 import { TestPod } from './support/test-pod.js';
-import { sleep } from './support/wait.js';
+import { sleep } from '../../test-support/wait.js';
 
 const SEQUENCE = /"reqId":"seq-(\d+)"/;
 const SHIPPED_SEQUENCE = /\breqId=seq-(\d+)\b/;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { drain } from '../src/server.js';
-import { sleep } from './support/wait.js';
+import { sleep } from '../../test-support/wait.js';
 import {
   adminClient,
   cacheLive,

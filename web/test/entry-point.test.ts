@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../test-support/free-port.js';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { scrape, type Scrape } from './support/scrape.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 import {
   adminClient,
   cacheLive,

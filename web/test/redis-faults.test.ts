@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 import {
   adminClient,
   cacheLive,

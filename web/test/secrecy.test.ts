@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../../test-support/wait.js';
 import { adminClient, cacheLive, createWeb, REDIS_CONFIG } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
 

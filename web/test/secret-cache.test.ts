@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { getCalls } from './support/redis-stats.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 import {
   adminClient,
   cacheLive,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import type { LogLine } from './support/capture-logger.js';
 import { scrape } from './support/scrape.js';
-import { sleep, waitFor } from './support/wait.js';
+import { sleep, waitFor } from '../../test-support/wait.js';
 import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
 import { spawnWeb, type WebProcess } from './support/web-process.js';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
 import { entryPoint } from '../../src/paths.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 export interface TimedLine {
   at: number;

@@ -6,7 +6,7 @@ import { SecretDir } from '../../../bench/lib/secret-dir.js';
 import { freePort } from '../../src/free-port.js';
 import { LocalPod } from '../../src/local-pod.js';
 import { childPids, isAlive } from './process-tree.js';
-import { sleep, waitFor } from './wait.js';
+import { sleep, waitFor } from '../../../test-support/wait.js';
 
 const CONTAINERS = ['secret-sidecar', 'log-sidecar', 'web'] as const;
 

@@ -9,7 +9,7 @@ import { listen } from '../../src/server.js';
 import { createServices, type WebServices } from '../../src/services.js';
 import type { TestRedis } from '../../../test-support/redis.js';
 import { captureLogs, type CapturedLogs } from './capture-logger.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 /** Redis config lines the web tests need: keyspace events as the sidecar sets them. */
 export const REDIS_CONFIG = ['notify-keyspace-events KA', 'enable-debug-command local'];

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 import { freePort } from '../../../test-support/free-port.js';
 import type { LogLine } from './capture-logger.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../../test-support/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
