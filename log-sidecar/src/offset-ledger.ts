@@ -29,6 +29,7 @@ export class OffsetLedger {
   /** After flush() only flush() writes: nothing may still be writing when the process exits. */
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  private snapshotting = false;
   private failuresInARow = 0;
   /** Failed checkpoint writes since start. */
   writeFailures = 0;
@@ -116,9 +117,14 @@ export class OffsetLedger {
     this.attempt(() => this.store.journal.append(changes));
   }
 
+  /** A snapshot slower than the interval (fsync on a busy disk) must not queue up more. */
   private sync(): void {
-    if (this.closed || this.synced === this.version) return;
-    this.queue = this.queue.then(() => this.snapshot(false)).catch(() => undefined);
+    if (this.closed || this.snapshotting || this.synced === this.version) return;
+    this.snapshotting = true;
+    this.queue = this.queue
+      .then(() => this.snapshot(false))
+      .catch(() => undefined)
+      .finally(() => (this.snapshotting = false));
   }
 
   /**
