@@ -12,7 +12,7 @@ import type { LogLine } from './support/capture-logger.js';
 import { scrape } from './support/scrape.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
 import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
-import { spawnWeb, type WebProcess } from './support/web-process.js';
+import { spawnWeb } from './support/web-process.js';
 
 const GREETING = 'Hi there! The secret is foobar.\n';
 
