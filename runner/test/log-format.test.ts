@@ -8,7 +8,8 @@ describe('runner line printer', () => {
   it.each([
     [
       'a pino line',
-      '{"level":"info","time":"2026-01-01T10:20:30.456Z","service":"web","pid":1,"msg":"request completed","status":200}',
+      '{"level":"info","time":"2026-01-01T10:20:30.456Z","service":"web","pid":1,' +
+        '"msg":"request completed","status":200}',
       'web            | 10:20:30.456 INFO  request completed status=200',
     ],
     ['a line that is not JSON', 'plain text', 'web            | plain text'],
