@@ -27,7 +27,7 @@ import { OpenFile } from './open-file.js';
 import { ShippedByFile } from './shipped-by-file.js';
 import { SinkAbortedError, type DeliveryResult, type Sink } from './sinks/sink.js';
 import type { ShipperStats } from './stats.js';
-import { Tailer, type ReadContext, type ReadOutcome, type ResumePoint } from './tailer.js';
+import { Tailer, type ReadContext, type ReadOutcome } from './tailer.js';
 
 /** /healthz fails when the loop has not come round for this long. */
 const LIVENESS_STALL_MS = 60_000;
@@ -37,6 +37,24 @@ const POOLED_BUFFERS = 16;
 
 /** Files opened on an inotify event and waiting for the next scan; more are left to the scan. */
 const MAX_EARLY_FILES = 256;
+
+/** A file opened when inotify named it; `rotated` when the name was a rotated one. */
+interface EarlyFile {
+  handle: OpenFile;
+  path: string;
+  seq: number;
+  rotated: boolean;
+}
+
+/**
+ * `web.log.1` for the glob `*.log`: the name outside the glob that a rename rotation (web's own,
+ * logrotate's numbered scheme) gives a followed file. Only `.1`: higher numbers are files that
+ * were at `.1` before, already followed and perhaps finished, and must not be read again.
+ */
+function rotatedFrom(name: string, glob: RegExp): string | undefined {
+  const match = /^(.+)\.1$/.exec(name);
+  return match && glob.test(match[1] as string) ? match[1] : undefined;
+}
 
 /** Chunks one file may read per round before the next file gets its turn. */
 const CHUNKS_PER_TURN = 4;
@@ -87,7 +105,7 @@ export class Shipper implements ShipperGauges {
   /** Loaded at start; matched to files once LOG_DIR can be listed. */
   private pendingEntries: CheckpointEntry[] = [];
   /** Files opened the moment inotify reported their name, not yet taken over by a scan. */
-  private readonly early = new Map<string, { handle: OpenFile; path: string; seq: number }>();
+  private readonly early = new Map<string, EarlyFile>();
   /** Counts files in the order they appeared; reading goes oldest first. */
   private sequence = 0;
   private deliveries: Promise<void> = Promise.resolve();
@@ -104,6 +122,7 @@ export class Shipper implements ShipperGauges {
     const { config, logger, stats } = deps;
     this.watcher = new DirectoryWatcher(config.logDir, (name) => {
       if (config.globPattern.test(name)) this.openEarly(name);
+      else if (rotatedFrom(name, config.globPattern)) this.openEarly(name, true);
     });
     this.ledger = new OffsetLedger(deps.store, {
       syncIntervalMs: config.checkpointIntervalMs,
@@ -389,7 +408,7 @@ export class Shipper implements ShipperGauges {
    * created and renamed away in between (a fast rotation) would otherwise never be read:
    * holding its descriptor keeps it, whatever its name becomes.
    */
-  private openEarly(name: string): void {
+  private openEarly(name: string, rotated = false): void {
     if (this.early.size >= MAX_EARLY_FILES || this.stopping) return;
     const handle = OpenFile.openSync(join(this.deps.config.logDir, name));
     if (!handle) return;
@@ -400,11 +419,31 @@ export class Shipper implements ShipperGauges {
       handle.closeSync();
       return;
     }
+    // A rotated file keeps the name it was written under, as files followed through a rename do.
+    const followedName = rotated ? rotatedFrom(name, this.deps.config.globPattern) : name;
     this.early.set(key, {
       handle,
-      path: join(this.deps.config.logDir, name),
+      path: join(this.deps.config.logDir, followedName ?? name),
       seq: this.sequence++,
+      rotated,
     });
+  }
+
+  /**
+   * A file that arrived under a rotated name (`web.log.1`) and that no followed file is: when
+   * rotations come faster than the event loop handles inotify events, the event for its
+   * creation is handled after it was renamed, and opening its old name then opens the next
+   * file. It is held here and read like a rotated file, unless it is a copy of a followed file
+   * (copytruncate): those are left to the copy handling when the original is truncated.
+   */
+  private async isCopyOfFollowed(handle: OpenFile): Promise<boolean> {
+    const size = Number((await handle.stat()).size);
+    for (const other of this.tailers.values()) {
+      const point = savedPoint(other.resumePoint());
+      if (point.offset > 0 && (await continuesFrom(handle, size, point))) return true;
+      if (await isPrefixOf(handle, size, other.file)) return true;
+    }
+    return false;
   }
 
   /**
@@ -415,26 +454,49 @@ export class Shipper implements ShipperGauges {
    */
   private async adoptEarly(openedBefore: number): Promise<void> {
     for (const [key, early] of [...this.early]) {
-      if (early.seq >= openedBefore) continue;
+      // A file under a rotated name is never found by a scan: it is taken now, before the file
+      // that has its old name is read.
+      if (early.seq >= openedBefore && !early.rotated) continue;
       this.early.delete(key);
-      if (this.tailers.has(key)) {
+      if (this.tailers.has(key) || (early.rotated && (await this.isCopyOfFollowed(early.handle)))) {
         await early.handle.close();
         continue;
       }
 
       const start = { offset: 0, tail: Buffer.alloc(0), head: EMPTY_FINGERPRINT };
       const tailer = new Tailer(early.handle, key, early.path, start, this.readCapacity);
-      tailer.order = early.seq;
+      tailer.order = early.rotated ? this.rotatedOrder(early) : early.seq;
       tailer.attached = false;
       tailer.detachedAt = Date.now();
       tailer.undecided = { size: -1, since: Date.now() };
       this.tailers.set(key, tailer);
       this.deps.stats.filesOpened++;
+      if (early.rotated) {
+        this.deps.stats.filesFoundRotated++;
+        this.deps.logger.info(
+          {
+            file: early.path,
+            rotatedTo: `${early.path}.1`,
+            filesFoundRotated: this.deps.stats.filesFoundRotated,
+          },
+          'file was rotated before it was seen under its name; reading it all the same',
+        );
+        continue;
+      }
       this.deps.logger.info(
         { file: early.path, graceMs: this.deps.config.rotateGraceMs },
         'file was created and rotated or removed between two scans; reading it all the same',
       );
     }
+  }
+
+  /** A rotated file is older than the file that now has its name: it is read before it. */
+  private rotatedOrder(early: EarlyFile): number {
+    let order = early.seq;
+    for (const other of this.tailers.values()) {
+      if (other.attached && other.path === early.path) order = Math.min(order, other.order - 0.5);
+    }
+    return order;
   }
 
   /**

@@ -32,6 +32,8 @@ export interface ShipperStats extends SplitStats {
   recoveredFromCopyBytes: number;
   /** Files that disappeared while the shipper was down, before their saved offset was reached. */
   filesLostWhileDown: number;
+  /** Files first seen under their rotated name (`web.log.1`) and read from there. */
+  filesFoundRotated: number;
   filesOpened: number;
   filesClosed: number;
 }
@@ -57,6 +59,7 @@ export function newShipperStats(): ShipperStats {
     unreadBytesLost: 0,
     recoveredFromCopyBytes: 0,
     filesLostWhileDown: 0,
+    filesFoundRotated: 0,
     filesOpened: 0,
     filesClosed: 0,
   };
