@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 
-import { ConfigError, createLogger } from '@sidecar-pod/common';
+import { ConfigError, createLogger, metricsListener } from '@sidecar-pod/common';
 import { pino } from 'pino';
 
 import { createWebHandler } from './app.js';
@@ -9,7 +9,6 @@ import { configSummary } from './config-summary.js';
 import { loadConfig, type WebConfig } from './config.js';
 import { helpText } from './help.js';
 import { openLogs, type WebLogs } from './logger.js';
-import { metricsListener } from '@sidecar-pod/common';
 import { drain, listen } from './server.js';
 import { createServices } from './services.js';
 

@@ -1,10 +1,10 @@
 import type { RequestListener, Server } from 'node:http';
 
+import { metricsListener } from '@sidecar-pod/common';
 import { Redis } from 'ioredis';
 
 import { createWebHandler } from '../../src/app.js';
 import { loadConfig, type WebConfig } from '../../src/config.js';
-import { metricsListener } from '@sidecar-pod/common';
 import { listen } from '../../src/server.js';
 import { createServices, type WebServices } from '../../src/services.js';
 import type { TestRedis } from '../../../test-support/redis.js';
