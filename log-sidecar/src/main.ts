@@ -79,6 +79,31 @@ async function main(): Promise<void> {
   const shipper = new Shipper({ config, logger, sink, store, stats });
   logger.info({ config: describeConfig(config) }, 'log-sidecar starting');
 
+  // Installed before the servers start: a SIGTERM while they start (prom-client loads
+  // slowly on a busy node) must end in an orderly stop, not the default kill.
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal; exiting without finishing');
+      process.exit(1);
+    }
+    logger.info(
+      { signal, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down: shipping the rest',
+    );
+    shipper.stop();
+    // A sink that never recovers must not hold the pod: after the deadline undelivered lines
+    // stay uncommitted and are shipped again after the next start.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed');
+      shipper.abort();
+      setTimeout(() => process.exit(1), 1000).unref();
+    }, config.shutdownTimeoutMs).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   // With ONCE nothing would probe or scrape a process that is about to exit.
   let health: ListeningServer | undefined;
   let metrics: ListeningServer | undefined;
@@ -103,28 +128,6 @@ async function main(): Promise<void> {
     logger.info({ host: metricsHost, port: metrics.port }, 'metrics endpoint listening');
   }
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal; exiting without finishing');
-      process.exit(1);
-    }
-    logger.info(
-      { signal, timeoutMs: config.shutdownTimeoutMs },
-      'shutting down: shipping the rest',
-    );
-    shipper.stop();
-    // A sink that never recovers must not hold the pod: after the deadline undelivered lines
-    // stay uncommitted and are shipped again after the next start.
-    setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed');
-      shipper.abort();
-      setTimeout(() => process.exit(1), 1000).unref();
-    }, config.shutdownTimeoutMs).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
 
   let ok = false;
   try {
