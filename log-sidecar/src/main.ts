@@ -128,7 +128,6 @@ async function main(): Promise<void> {
     logger.info({ host: metricsHost, port: metrics.port }, 'metrics endpoint listening');
   }
 
-
   let ok = false;
   try {
     ok = await shipper.run();
