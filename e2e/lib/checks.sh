@@ -1,7 +1,7 @@
 # Assertions against the running pod, over 127.0.0.1 only. Sourced, not run.
 
 E2E_WEB_URL=http://127.0.0.1:8080/
-# web, secret-sidecar's Redis and health, log-sidecar's health (the ports the brief fixes).
+# web, secret-sidecar's Redis and health, log-sidecar's health, and the three metrics ports.
 E2E_POD_PORTS=(8080 6379 8081 8082 9101 9102 9103)
 
 e2e_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
