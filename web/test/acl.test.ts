@@ -14,7 +14,7 @@ import {
 const ADMIN = { username: 'admin', password: 'admin-pw' };
 const WEB_PASSWORD = 'web-pw-3f9a';
 
-/** web's ACL user exactly as the secret sidecar defines it (brief: the pod's Redis config). */
+/** web's ACL user exactly as the secret sidecar defines it in the pod's Redis config. */
 const WEB_ACL = [
   'web',
   'on',
