@@ -2,15 +2,15 @@ import { request as httpRequest } from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import type { TestRedis } from '../../test-support/redis.js';
 import { rawExchange } from './support/raw-http.js';
 import {
   adminClient,
   cacheLive,
   createWeb,
   listenWeb,
-  REDIS_CONFIG,
   type WebUnderTest,
+  seededRedis,
 } from './support/web-fixture.js';
 
 const GREETING = 'Hi there! The secret is foobar.\n';
@@ -35,9 +35,7 @@ describe('web facing bad or heavy HTTP input', () => {
   let server: Awaited<ReturnType<typeof listenWeb>>;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'foobar');
+    ({ redis, admin } = await seededRedis('foobar'));
     web = createWeb(redis);
     await cacheLive(web);
     server = await listenWeb(web);

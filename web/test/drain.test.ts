@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import type { TestRedis } from '../../test-support/redis.js';
 import { drain } from '../src/server.js';
 import { sleep } from '../../test-support/wait.js';
 import {
@@ -11,7 +11,7 @@ import {
   cacheLive,
   createWeb,
   listenWeb,
-  REDIS_CONFIG,
+  seededRedis,
 } from './support/web-fixture.js';
 
 /** Sends one request on an open socket and reads until a whole response has arrived. */
@@ -30,9 +30,7 @@ describe('web drain', () => {
   let admin: ReturnType<typeof adminClient>;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'foobar');
+    ({ redis, admin } = await seededRedis('foobar'));
   });
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../test-support/free-port.js';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
-import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
+import { adminClient, REDIS_CONFIG, seededRedis } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
 
 function get(port: number, path = '/'): Promise<{ status: number; id: string }> {
@@ -98,9 +98,7 @@ describe('web entry point logging', () => {
   let dir: string;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'foobar');
+    ({ redis, admin } = await seededRedis('foobar'));
     dir = await mkdtemp(join(tmpdir(), 'web-logs-'));
   });
 

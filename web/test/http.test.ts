@@ -1,14 +1,14 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import type { TestRedis } from '../../test-support/redis.js';
 import {
   adminClient,
   cacheLive,
   createWeb,
-  REDIS_CONFIG,
   redisReady,
   type WebUnderTest,
+  seededRedis,
 } from './support/web-fixture.js';
 
 describe('web HTTP interface', () => {
@@ -17,9 +17,7 @@ describe('web HTTP interface', () => {
   let web: WebUnderTest;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'foobar');
+    ({ redis, admin } = await seededRedis('foobar'));
     web = createWeb(redis);
     await cacheLive(web);
   });

@@ -5,9 +5,9 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../test-support/free-port.js';
-import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import type { TestRedis } from '../../test-support/redis.js';
 import { scrape } from './support/scrape.js';
-import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
+import { adminClient, seededRedis } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
 
 function status(port: number, path: string): Promise<number> {
@@ -26,9 +26,7 @@ describe('web process metrics endpoint', () => {
   let admin: ReturnType<typeof adminClient>;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'foobar');
+    ({ redis, admin } = await seededRedis('foobar'));
   });
 
   afterAll(async () => {

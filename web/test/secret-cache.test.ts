@@ -12,6 +12,7 @@ import {
   REDIS_CONFIG,
   redisReady,
   type WebUnderTest,
+  seededRedis,
 } from './support/web-fixture.js';
 
 const greeting = (value: string): string => `Hi there! The secret is ${value}.\n`;
@@ -141,9 +142,7 @@ describe('secret cache switched off', () => {
   let web: WebUnderTest;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'first');
+    ({ redis, admin } = await seededRedis('first'));
     web = createWeb(redis, { SECRET_CACHE: 'off' });
     await redisReady(web);
   });
@@ -180,9 +179,7 @@ describe('SecretCache generations', () => {
   let web: WebUnderTest;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'old');
+    ({ redis, admin } = await seededRedis('old'));
     web = createWeb(redis);
     await cacheLive(web);
   });

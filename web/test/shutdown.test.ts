@@ -7,11 +7,11 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startRedis, type TestRedis } from '../../test-support/redis.js';
+import type { TestRedis } from '../../test-support/redis.js';
 import type { LogLine } from './support/capture-logger.js';
 import { scrape } from './support/scrape.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
-import { adminClient, REDIS_CONFIG } from './support/web-fixture.js';
+import { adminClient, seededRedis } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
 
 const GREETING = 'Hi there! The secret is foobar.\n';
@@ -63,9 +63,7 @@ describe('web process shutdown', () => {
   let dir: string;
 
   beforeAll(async () => {
-    redis = await startRedis({ config: REDIS_CONFIG });
-    admin = adminClient(redis);
-    await admin.set('secret', 'foobar');
+    ({ redis, admin } = await seededRedis('foobar'));
     dir = await mkdtemp(join(tmpdir(), 'web-shutdown-'));
   });
 

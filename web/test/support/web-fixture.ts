@@ -7,7 +7,7 @@ import { createWebHandler } from '../../src/app.js';
 import { loadConfig, type WebConfig } from '../../src/config.js';
 import { listen } from '../../src/server.js';
 import { createServices, type WebServices } from '../../src/services.js';
-import type { TestRedis } from '../../../test-support/redis.js';
+import { startRedis, type TestRedis } from '../../../test-support/redis.js';
 import { captureLogs, type CapturedLogs } from './capture-logger.js';
 import { waitFor } from '../../../test-support/wait.js';
 
@@ -102,4 +102,12 @@ export function logged(web: WebUnderTest, message: string): boolean {
 
 export function countLogged(web: WebUnderTest, message: string): number {
   return web.logs.lines().filter((line) => line.msg.startsWith(message)).length;
+}
+
+/** A test Redis with keyspace events, an admin client, and key `secret` set to `value`. */
+export async function seededRedis(value: string): Promise<{ redis: TestRedis; admin: Redis }> {
+  const redis = await startRedis({ config: REDIS_CONFIG });
+  const admin = adminClient(redis);
+  await admin.set('secret', value);
+  return { redis, admin };
 }
