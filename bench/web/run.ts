@@ -158,10 +158,14 @@ async function startPod(): Promise<PodTarget> {
   };
 }
 
+/** Loads the Flask app with gunicorn's own interpreter, without serving it. */
 function hasFlask(): boolean {
-  const imports = spawnSync('python3', ['-c', 'import flask, redis'], { stdio: 'ignore' });
-  const gunicorn = spawnSync('gunicorn', ['--version'], { stdio: 'ignore' });
-  return imports.status === 0 && gunicorn.error === undefined;
+  const check = spawnSync('gunicorn', ['--check-config', 'flask_app:app'], {
+    cwd: here,
+    env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:6379' },
+    stdio: 'ignore',
+  });
+  return check.status === 0;
 }
 
 async function startFlask(): Promise<Target> {

@@ -6,6 +6,7 @@ import { ConfigError, createLogger, type LogLevel } from '@sidecar-pod/common';
 import { pino, type Logger } from 'pino';
 
 import { rotateBySize } from './size-rotation.js';
+import { TurnBatch } from './turn-batch.js';
 
 export interface LogSettings {
   logLevel: LogLevel;
@@ -31,8 +32,8 @@ const CLOSE_WAIT_MS = 2000;
 
 /**
  * web's logger: JSON lines to stdout and, with LOG_FILE, appended to that file too.
- * Both are asynchronous sonic-boom streams, which batch lines while a write is in
- * flight instead of blocking the event loop on every request line.
+ * Both are asynchronous sonic-boom streams, fed once per turn of the event loop
+ * rather than once per line, so that no request waits on a write.
  */
 export function openLogs(settings: LogSettings, version: string): WebLogs {
   const path = settings.logFile;
@@ -46,19 +47,14 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
     file && path && settings.logFileMaxBytes > 0
       ? rotateBySize(file, path, settings.logFileMaxBytes)
       : file;
-  const destination = fileStream
-    ? pino.multistream([
-        { level: 'trace', stream: stdout },
-        { level: 'trace', stream: fileStream },
-      ])
-    : stdout;
+  const batch = new TurnBatch(fileStream ? [stdout, fileStream] : [stdout]);
 
   const logger = createLogger({
     service: 'web',
     version,
     level: settings.logLevel,
     podName: settings.podName,
-    destination,
+    destination: batch,
   });
   if (file && path) watchFileErrors(file, path, logger);
 
@@ -70,9 +66,13 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
     close: () => {
       // A late event (an aborted request, a Redis close) must not write to a closed stream.
       logger.level = 'silent';
+      batch.flush();
       return (closing ??= Promise.all(streams.map(closeStream)).then(() => undefined));
     },
-    flushSync: () => streams.forEach(flushQuietly),
+    flushSync: () => {
+      batch.flush();
+      streams.forEach(flushQuietly);
+    },
   };
 }
 

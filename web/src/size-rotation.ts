@@ -5,7 +5,7 @@ import type { pino } from 'pino';
 type SonicBoom = ReturnType<typeof pino.destination>;
 
 export interface RotatingFile {
-  write(line: string): boolean;
+  write(text: string): boolean;
 }
 
 /**
@@ -26,9 +26,9 @@ export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): R
   });
 
   return {
-    write(line) {
-      const accepted = file.write(line);
-      written += line.length;
+    write(text) {
+      const accepted = file.write(text);
+      written += text.length;
       if (written < maxBytes || reopening) return accepted;
 
       written = 0;
