@@ -3,6 +3,9 @@ import { stat } from 'node:fs/promises';
 
 import { fileKey } from './file-identity.js';
 
+/** How long the shipper lets writes gather after the first one wakes it. */
+export const GATHER_MS = 10;
+
 /**
  * Wakes the shipper when LOG_DIR changes (inotify through fs.watch reports writes to the
  * files inside a watched directory too), with polling as the fallback: fs.watch can miss
@@ -14,8 +17,9 @@ export class DirectoryWatcher {
   private namesChanged = true;
   private watcher: FSWatcher | undefined;
   private watchedKey: string | undefined;
-  private wake: (() => void) | undefined;
-  private pending = false;
+  private wake: ((urgent: boolean) => void) | undefined;
+  /** An event that arrived while no wait() was running: it ends the next one. */
+  private pending: 'none' | 'write' | 'urgent' = 'none';
 
   /** `onName` hears every name inotify reports as created, removed or moved. */
   constructor(
@@ -49,28 +53,36 @@ export class DirectoryWatcher {
     return changed;
   }
 
-  /** Resolves after `ms`, or as soon as something in the directory changes. */
+  /**
+   * Resolves after `ms`, at once when a name changes (a rotation, a new file) or on
+   * interrupt(), and GATHER_MS after a write: a writer under load appends hundreds of
+   * times a second, and each wake costs a stat, a read, a journal line and a sink write,
+   * so one read takes the writes of a burst rather than each write alone.
+   */
   wait(ms: number): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
+      let gather: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
+        clearTimeout(gather);
         this.wake = undefined;
-        this.pending = false;
+        this.pending = 'none';
         resolve();
       };
+      const wake = (urgent: boolean) => {
+        if (urgent) done();
+        else gather ??= setTimeout(done, GATHER_MS);
+      };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      this.wake = wake;
+      if (this.pending !== 'none') wake(this.pending === 'urgent');
     });
   }
 
   /** Ends a wait() now (shutdown). */
   interrupt(): void {
-    this.pending = true;
-    this.wake?.();
+    this.pending = 'urgent';
+    this.wake?.(true);
   }
 
   close(): void {
@@ -79,12 +91,13 @@ export class DirectoryWatcher {
   }
 
   private onEvent(event: string, name: string | null): void {
-    if (event === 'rename') {
+    const urgent = event === 'rename';
+    if (urgent) {
       this.namesChanged = true;
       if (name) this.onName(name);
     }
-    this.pending = true;
-    this.wake?.();
+    if (this.pending !== 'urgent') this.pending = urgent ? 'urgent' : 'write';
+    this.wake?.(urgent);
   }
 
   private stopWatching(): void {
