@@ -5,6 +5,7 @@ import { ConfigError, createLogger, metricsListener } from '@sidecar-pod/common'
 import { pino } from 'pino';
 
 import { createWebHandler } from './app.js';
+import { clientErrorHandler } from './client-error.js';
 import { configSummary } from './config-summary.js';
 import { loadConfig, type WebConfig } from './config.js';
 import { helpText } from './help.js';
@@ -93,7 +94,8 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
     metricsHost,
     metricsPort,
   ).catch((error: unknown) => cannotListen(metricsHost, metricsPort, error));
-  server = await listen(app, config.host, config.port).catch((error: unknown) =>
+  const onClientError = clientErrorHandler(logger, services.metrics);
+  server = await listen(app, config.host, config.port, onClientError).catch((error: unknown) =>
     cannotListen(config.host, config.port, error),
   );
   logger.info(configSummary(config), 'web listening');

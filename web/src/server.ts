@@ -1,16 +1,25 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** While draining, idle keep-alive sockets are closed this often. */
 const SWEEP_MS = 50;
 
+export type ClientErrorListener = (error: NodeJS.ErrnoException, socket: Duplex) => void;
+
 /**
  * Node's own limits stay in force: a header block over 16 KiB gets 431 and a request
- * line Node cannot parse gets 400, and the connection is closed either way.
- * Known shortcoming: those requests never reach Express, so no request line logs them.
+ * line Node cannot parse gets 400, and the connection is closed either way;
+ * `onClientError` answers those instead of Node, to log them (client-error.ts).
  */
-export async function listen(app: RequestListener, host: string, port: number): Promise<Server> {
+export async function listen(
+  app: RequestListener,
+  host: string,
+  port: number,
+  onClientError?: ClientErrorListener,
+): Promise<Server> {
   const server = createServer(app);
+  if (onClientError) server.on('clientError', onClientError);
   server.listen({ host, port });
   await once(server, 'listening');
   return server;

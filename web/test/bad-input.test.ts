@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -34,6 +36,9 @@ describe('web facing bad or heavy HTTP input', () => {
   let web: WebUnderTest;
   let server: Awaited<ReturnType<typeof listenWeb>>;
 
+  const rejectedLines = () =>
+    web.logs.lines().filter((line) => line.msg === 'request rejected before routing');
+
   beforeAll(async () => {
     ({ redis, admin } = await seededRedis('foobar'));
     web = createWeb(redis);
@@ -56,8 +61,42 @@ describe('web facing bad or heavy HTTP input', () => {
     );
 
     expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+    expect(rejectedLines()).toContainEqual(
+      expect.objectContaining({ level: 'warn', status: 431, errorCode: 'HPE_HEADER_OVERFLOW' }),
+    );
+    expect(web.logs.text()).not.toContain(huge);
     expect(await get(server.port)).toEqual({ status: 200, body: GREETING });
   });
+
+  it('should answer a request line Node cannot parse with 400, log it and count it', async () => {
+    const before = rejectedLines().length;
+
+    const reply = await rawExchange(server.port, 'GARBAGE\r\n\r\n');
+
+    expect(reply).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    expect(rejectedLines().slice(before)).toEqual([
+      expect.objectContaining({ status: 400, errorCode: 'HPE_INVALID_METHOD' }),
+    ]);
+    const metrics = await web.services.metrics.registry.metrics();
+    expect(metrics).toMatch(/^web_http_requests_total\{route="other",status="400"\} [1-9]/m);
+  });
+
+  it.each(['resets', 'closes'])(
+    'should close quietly a connection the client %s half-way through a request',
+    async (how) => {
+      const before = rejectedLines().length;
+      const socket = connect({ host: '127.0.0.1', port: server.port });
+      await once(socket, 'connect');
+
+      socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nX-Half: ');
+      if (how === 'resets') socket.resetAndDestroy();
+      else socket.end();
+      await once(socket, 'close');
+
+      expect(await get(server.port)).toEqual({ status: 200, body: GREETING });
+      expect(rejectedLines().slice(before)).toEqual([]);
+    },
+  );
 
   it('should send no body bytes after the headers of a HEAD response', async () => {
     const reply = await rawExchange(

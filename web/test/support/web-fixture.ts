@@ -4,8 +4,9 @@ import { metricsListener } from '@sidecar-pod/common';
 import { Redis } from 'ioredis';
 
 import { createWebHandler } from '../../src/app.js';
+import { clientErrorHandler } from '../../src/client-error.js';
 import { loadConfig, type WebConfig } from '../../src/config.js';
-import { listen } from '../../src/server.js';
+import { listen, type ClientErrorListener } from '../../src/server.js';
 import { createServices, type WebServices } from '../../src/services.js';
 import { startRedis, type TestRedis } from '../../../test-support/redis.js';
 import { captureLogs, type CapturedLogs } from './capture-logger.js';
@@ -47,7 +48,7 @@ export interface Listening {
 
 /** The same app behind a real listening server on a free loopback port. */
 export function listenWeb(web: WebUnderTest): Promise<Listening> {
-  return listenOnLoopback(web.app);
+  return listenOnLoopback(web.app, clientErrorHandler(web.logs.logger, web.services.metrics));
 }
 
 /** The app's metrics on a server of their own, as main.ts serves them. */
@@ -55,8 +56,11 @@ export function listenMetrics(web: WebUnderTest): Promise<Listening> {
   return listenOnLoopback(metricsListener(web.services.metrics.registry));
 }
 
-async function listenOnLoopback(handler: Parameters<typeof listen>[0]): Promise<Listening> {
-  const server = await listen(handler, '127.0.0.1', 0);
+async function listenOnLoopback(
+  handler: RequestListener,
+  onClientError?: ClientErrorListener,
+): Promise<Listening> {
+  const server = await listen(handler, '127.0.0.1', 0, onClientError);
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
 
