@@ -11,7 +11,7 @@
  * that load than requests per second do.
  *
  *   npm run bench:web     (BENCH_SECONDS=10 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 by default;
- *                          BENCH_WEB_NODE_OPTIONS=--max-semi-space-size=4 tries a V8 setting)
+ *                          BENCH_WEB_NODE_OPTIONS=--max-semi-space-size=16 tries another V8 setting)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from '../../runner/src/free-port.js';
-import { LocalPod } from '../../runner/src/local-pod.js';
+import { LocalPod, nodeOptionsFor } from '../../runner/src/local-pod.js';
 import { cpuSeconds } from '../lib/cpu.js';
 import { rssMiB, samplePeakRss } from '../lib/rss.js';
 import { SecretDir } from '../lib/secret-dir.js';
@@ -30,7 +30,7 @@ import { hasWrk, runWrk, type LoadResult } from '../lib/wrk.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Node flags for web alone, to try V8 heap settings (NODE_OPTIONS of web's container). */
+/** NODE_OPTIONS for web alone, to try V8 heap settings instead of those of web's image. */
 const WEB_NODE_OPTIONS = process.env.BENCH_WEB_NODE_OPTIONS;
 const here = import.meta.dirname;
 
@@ -239,7 +239,7 @@ function printTable(
   console.log(
     `\nwrk -t2 -c${CONNECTIONS}, ${SECONDS} s per run, ${ROUNDS} rounds, medians; ` +
       `${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ` +
-      `${loadavg()[0]!.toFixed(1)} after; web NODE_OPTIONS ${WEB_NODE_OPTIONS ?? 'unset'}; ` +
+      `${loadavg()[0]!.toFixed(1)} after; web NODE_OPTIONS ${webNodeOptions() ?? 'unset'}; ` +
       `${new Date().toISOString()}\n`,
   );
   console.log(
@@ -281,6 +281,10 @@ function printTable(
       ? `web metrics: no GET / sample at ${served.url}`
       : `web metrics: ${served.count} GET / answered 200; wrk completed ${completed} in all runs`,
   );
+}
+
+function webNodeOptions(): string | undefined {
+  return WEB_NODE_OPTIONS ?? nodeOptionsFor('web', process.env.NODE_OPTIONS);
 }
 
 function childPids(parent: number): number[] {
