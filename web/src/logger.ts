@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { ConfigError, createLogger, type LogLevel } from '@sidecar-pod/common';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 
+import { LogStream } from './log-stream.js';
 import { rotateBySize } from './size-rotation.js';
 import { TurnBatch } from './turn-batch.js';
 
@@ -26,10 +26,6 @@ export interface WebLogs {
   flushSync(): void;
 }
 
-type SonicBoom = ReturnType<typeof pino.destination>;
-
-const CLOSE_WAIT_MS = 2000;
-
 /**
  * web's logger: JSON lines to stdout and, with LOG_FILE, appended to that file too.
  * Both are asynchronous sonic-boom streams, fed once per turn of the event loop
@@ -39,15 +35,13 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
   const path = settings.logFile;
   if (path) checkAppendable(path);
 
-  const stdout = pino.destination({ dest: 1, sync: false });
-  const file = path
-    ? pino.destination({ dest: path, append: true, mkdir: false, sync: false })
-    : undefined;
-  const fileStream =
-    file && path && settings.logFileMaxBytes > 0
-      ? rotateBySize(file, path, settings.logFileMaxBytes)
-      : file;
-  const batch = new TurnBatch(fileStream ? [stdout, fileStream] : [stdout]);
+  const stdout = LogStream.stdout();
+  const file = path ? LogStream.file(path) : undefined;
+  if (file && path && settings.logFileMaxBytes > 0) {
+    rotateBySize(file.boom, path, settings.logFileMaxBytes);
+  }
+  const streams = file ? [stdout, file] : [stdout];
+  const batch = new TurnBatch(streams);
 
   const logger = createLogger({
     service: 'web',
@@ -56,22 +50,23 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
     podName: settings.podName,
     destination: batch,
   });
-  if (file && path) watchFileErrors(file, path, logger);
+  for (const stream of streams) stream.watch(logger);
 
-  const streams = file ? [stdout, file] : [stdout];
   let closing: Promise<void> | undefined;
   return {
     logger,
-    reopen: () => file?.reopen(),
+    reopen: () => file?.boom.reopen(),
     close: () => {
       // A late event (an aborted request, a Redis close) must not write to a closed stream.
       logger.level = 'silent';
       batch.flush();
-      return (closing ??= Promise.all(streams.map(closeStream)).then(() => undefined));
+      return (closing ??= Promise.all(streams.map((stream) => stream.close())).then(
+        () => undefined,
+      ));
     },
     flushSync: () => {
       batch.flush();
-      streams.forEach(flushQuietly);
+      for (const stream of streams) stream.flushSync();
     },
   };
 }
@@ -87,39 +82,5 @@ function checkAppendable(path: string): void {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     const hint = code === 'ENOENT' ? `; directory ${JSON.stringify(dirname(path))} must exist` : '';
     throw new ConfigError('LOG_FILE', `cannot append to ${JSON.stringify(path)} (${code})${hint}`);
-  }
-}
-
-/** Logs a file error once per error code; the stdout copy of each line still goes out. */
-function watchFileErrors(file: SonicBoom, path: string, logger: Logger): void {
-  let lastCode: string | undefined;
-  file.on('ready', () => {
-    lastCode = undefined;
-  });
-  file.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === lastCode) return;
-
-    lastCode = error.code;
-    logger.warn(
-      { file: path, reason: error.code ?? error.message },
-      'cannot write or reopen LOG_FILE; lines still go to stdout',
-    );
-  });
-}
-
-async function closeStream(stream: SonicBoom): Promise<void> {
-  // A close error has nowhere to be logged; the timer bounds the wait either way.
-  const closed = once(stream, 'close').catch(() => undefined);
-  stream.end();
-  const timer = new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref());
-  await Promise.race([closed, timer]);
-}
-
-function flushQuietly(stream: SonicBoom): void {
-  // flushSync throws while the file is still opening or after close; nothing to flush then.
-  try {
-    stream.flushSync();
-  } catch {
-    return;
   }
 }

@@ -1,12 +1,6 @@
 import { renameSync, statSync } from 'node:fs';
 
-import type { pino } from 'pino';
-
-type SonicBoom = ReturnType<typeof pino.destination>;
-
-export interface RotatingFile {
-  write(text: string): boolean;
-}
+import type { SonicBoom } from 'sonic-boom';
 
 /**
  * Keeps LOG_FILE under a size by renaming it to `<name>.1` (replacing the older
@@ -14,36 +8,36 @@ export interface RotatingFile {
  * inode, so it drains the renamed file before moving on. Without a limit the
  * shared emptyDir fills up and the kubelet evicts the pod.
  *
- * The size counts characters, not bytes: close enough for a limit, and it keeps
- * a byte count of every line off the hot path.
+ * The size counts the bytes that reached the file, not those queued for it: a
+ * writer behind its queue still fills each file to the limit, instead of rotating
+ * again before the new file was even open. A file ends at most one write (up to
+ * 256 KiB) past the limit.
  */
-export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): RotatingFile {
+export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): void {
   let written = currentSize(path);
   // sonic-boom opens the new file asynchronously; until it is open there is no file to rename.
   let reopening = false;
   file.on('ready', () => {
+    if (!reopening) return;
     reopening = false;
+    written = currentSize(path);
   });
 
-  return {
-    write(text) {
-      const accepted = file.write(text);
-      written += text.length;
-      if (written < maxBytes || reopening) return accepted;
+  file.on('write', (bytes: number) => {
+    written += bytes;
+    if (written < maxBytes || reopening) return;
 
-      written = 0;
-      try {
-        renameSync(path, `${path}.1`);
-      } catch (error) {
-        file.emit('error', error);
-        return accepted;
-      }
-      // sonic-boom finishes a write in flight on the old descriptor, then reopens.
-      reopening = true;
-      file.reopen();
-      return accepted;
-    },
-  };
+    try {
+      renameSync(path, `${path}.1`);
+    } catch (error) {
+      file.emit('error', error);
+      return;
+    }
+    // sonic-boom finishes the write in flight on the old descriptor, then reopens.
+    reopening = true;
+    written = 0;
+    file.reopen();
+  });
 }
 
 function currentSize(path: string): number {

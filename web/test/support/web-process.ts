@@ -28,6 +28,7 @@ export interface WebProcess {
 export async function spawnWeb(
   env: Record<string, string>,
   args: string[] = [],
+  options: { stdoutFd?: number } = {},
 ): Promise<WebProcess> {
   const port = await freePort();
   const metricsPort = await freePort();
@@ -39,7 +40,7 @@ export async function spawnWeb(
       METRICS_PORT: String(metricsPort),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
   });
 
   let out = '';

@@ -1,0 +1,100 @@
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { TestRedis } from '../../test-support/redis.js';
+import { waitFor } from '../../test-support/wait.js';
+import { seededRedis } from './support/web-fixture.js';
+import { spawnWeb, type WebProcess } from './support/web-process.js';
+
+const GREETING = 'Hi there! The secret is foobar.\n';
+
+function get(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** SIGTERM, then the exit code, or 'hung' when web has not exited within 5 s. */
+async function terminate(web: WebProcess): Promise<number | string> {
+  web.child.kill('SIGTERM');
+  const hung = new Promise<string>((resolve) => setTimeout(() => resolve('hung'), 5000).unref());
+  return Promise.race([web.exited, hung]);
+}
+
+describe('web with a log destination that takes nothing', () => {
+  let redis: TestRedis;
+  let admin: Redis;
+  let dir: string;
+
+  beforeAll(async () => {
+    ({ redis, admin } = await seededRedis('foobar'));
+    dir = await mkdtemp(join(tmpdir(), 'web-full-'));
+  });
+
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should serve, say LOG_FILE fails once and exit 0 on SIGTERM when its disk is full', async () => {
+    const logFile = join(dir, 'full.log');
+    await symlink('/dev/full', logFile);
+    const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
+    try {
+      await web.waitForLog('web listening');
+      for (let n = 0; n < 20; n += 1) expect(await get(web.port)).toBe(GREETING);
+      await waitFor('the LOG_FILE warning', () =>
+        web.lines().some((line) => line.msg === 'cannot write log lines to this destination'),
+      );
+
+      expect(await terminate(web)).toBe(0);
+      const warnings = web
+        .lines()
+        .filter((line) => line.msg === 'cannot write log lines to this destination');
+      expect(warnings).toEqual([
+        expect.objectContaining({ destination: 'LOG_FILE', file: logFile, reason: 'ENOSPC' }),
+      ]);
+      expect(web.lines().filter((line) => line.msg === 'request completed')).toHaveLength(20);
+    } finally {
+      await web.kill();
+    }
+  });
+
+  it('should serve and exit 0 on SIGTERM when stdout is full, logging that to LOG_FILE', async () => {
+    const logFile = join(dir, 'web.log');
+    const full = openSync('/dev/full', 'w');
+    const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile }, [], {
+      stdoutFd: full,
+    });
+    closeSync(full);
+    try {
+      await waitFor('web listening in LOG_FILE', async () =>
+        (await readFile(logFile, 'utf8').catch(() => '')).includes('web listening'),
+      );
+      expect(await get(web.port)).toBe(GREETING);
+
+      expect(await terminate(web)).toBe(0);
+      const lines = (await readFile(logFile, 'utf8')).trimEnd().split('\n');
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records).toContainEqual(
+        expect.objectContaining({ destination: 'stdout', reason: 'ENOSPC' }),
+      );
+      expect(records).toContainEqual(expect.objectContaining({ msg: 'web stopped' }));
+    } finally {
+      await web.kill();
+    }
+  });
+});
