@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { fileKey } from './file-identity.js';
 
 /** How long the shipper lets writes gather after the first one wakes it. */
-export const GATHER_MS = 10;
+const GATHER_MS = 10;
 
 /**
  * Wakes the shipper when LOG_DIR changes (inotify through fs.watch reports writes to the

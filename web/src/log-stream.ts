@@ -12,7 +12,7 @@ type SonicBoom = InstanceType<typeof SonicBoom>;
  * reads), about 60,000 request lines. Past it, new lines for that destination are
  * dropped and counted rather than grown into the heap until the container is killed.
  */
-export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 /**
  * The most one write to LOG_FILE takes. A writer that fell behind (each rotation pauses it
