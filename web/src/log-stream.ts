@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import type { Logger } from 'pino';
 import sonicBoom from 'sonic-boom';
@@ -33,11 +35,18 @@ export class LogStream {
   /** The error code while writes fail; undefined while they succeed. */
   private failing: string | undefined;
   private dropped = 0;
+  /** A reopen asked for and not yet done: its success is logged when the file is open. */
+  private reopening = false;
+  private logger: Logger | undefined;
 
   /** Names the destination in every line this stream logs about itself. */
   private readonly fields: Record<string, string>;
 
-  private constructor(boom: SonicBoom, fields: Record<string, string>) {
+  private constructor(
+    boom: SonicBoom,
+    fields: Record<string, string>,
+    private readonly path?: string,
+  ) {
     this.boom = boom;
     this.fields = fields;
   }
@@ -54,7 +63,7 @@ export class LogStream {
       maxLength: MAX_PENDING_BYTES,
       maxWrite: FILE_MAX_WRITE_BYTES,
     });
-    return new LogStream(boom, { destination: 'LOG_FILE', file: path });
+    return new LogStream(boom, { destination: 'LOG_FILE', file: path }, path);
   }
 
   write(text: string): void {
@@ -66,7 +75,9 @@ export class LogStream {
    * works again. The other destination still gets every line meanwhile.
    */
   watch(logger: Logger): void {
+    this.logger = logger;
     this.boom.on('error', (error: NodeJS.ErrnoException) => {
+      this.reopening = false;
       const reason = error.code ?? error.message;
       if (reason === this.failing) return;
 
@@ -92,7 +103,31 @@ export class LogStream {
       this.dropped = 0;
     };
     this.boom.on('write', recovered);
-    this.boom.on('ready', recovered);
+    this.boom.on('ready', () => {
+      recovered();
+      if (!this.reopening) return;
+      this.reopening = false;
+      logger.info({ file: this.path }, 'reopened LOG_FILE');
+    });
+  }
+
+  /**
+   * Opens the file by its name again, after something renamed it (SIGHUP). A reopen that
+   * fails leaves sonic-boom waiting to close the old descriptor at the next one, so the
+   * usual failure, a directory that is gone, is checked first and never reaches it.
+   */
+  reopen(): void {
+    if (this.path === undefined) return;
+    if (!existsSync(dirname(this.path))) {
+      this.logger?.warn(
+        { file: this.path, reason: 'ENOENT' },
+        'cannot reopen LOG_FILE: its directory is gone; lines still go to stdout',
+      );
+      return;
+    }
+
+    this.reopening = true;
+    this.boom.reopen();
   }
 
   /** Crash path: writes what is pending now, unless the destination is failing. */

@@ -18,7 +18,7 @@ export interface LogSettings {
 
 export interface WebLogs {
   logger: Logger;
-  /** Reopens LOG_FILE by name, after a rotation renamed it (SIGHUP). */
+  /** Reopens LOG_FILE by name, after a rotation renamed it (SIGHUP); logs the outcome. */
   reopen(): void;
   /** Writes out what is buffered and closes the destinations; log nothing after. */
   close(): Promise<void>;
@@ -55,7 +55,7 @@ export function openLogs(settings: LogSettings, version: string): WebLogs {
   let closing: Promise<void> | undefined;
   return {
     logger,
-    reopen: () => file?.boom.reopen(),
+    reopen: () => file?.reopen(),
     close: () => {
       // A late event (an aborted request, a Redis close) must not write to a closed stream.
       logger.level = 'silent';

@@ -78,7 +78,6 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
     if (!config.logFile) return logger.info('SIGHUP ignored: LOG_FILE is not set');
 
     logs.reopen();
-    logger.info({ file: config.logFile }, 'reopened LOG_FILE');
   });
 
   const cannotListen = async (host: string, port: number, error: unknown): Promise<never> => {

@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,37 @@ describe('web with a log destination that takes nothing', () => {
         expect.objectContaining({ destination: 'stdout', reason: 'ENOSPC' }),
       );
       expect(records).toContainEqual(expect.objectContaining({ msg: 'web stopped' }));
+    } finally {
+      await web.kill();
+    }
+  });
+
+  it('should say a SIGHUP found no directory, and reopen once it is back', async () => {
+    const logDir = join(dir, 'logs');
+    await mkdir(logDir);
+    const logFile = join(logDir, 'web.log');
+    const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
+    try {
+      await web.waitForLog('web listening');
+      await rename(logDir, join(dir, 'logs-gone'));
+
+      const refusals = () =>
+        web.lines().filter((line) => line.msg.startsWith('cannot reopen LOG_FILE')).length;
+      for (let n = 1; n <= 3; n += 1) {
+        web.child.kill('SIGHUP');
+        await waitFor(`refusal ${n}`, () => refusals() === n);
+      }
+      await mkdir(logDir);
+      web.child.kill('SIGHUP');
+      await web.waitForLog('reopened LOG_FILE');
+      expect(await get(web.port)).toBe(GREETING);
+      await waitFor('a request line in the new file', async () =>
+        (await readFile(logFile, 'utf8').catch(() => '')).includes('request completed'),
+      );
+
+      const messages = web.lines().map((line) => line.msg);
+      expect(messages.filter((msg) => msg === 'reopened LOG_FILE')).toHaveLength(1);
+      expect(messages).not.toContain('cannot write log lines to this destination');
     } finally {
       await web.kill();
     }
