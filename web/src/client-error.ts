@@ -32,16 +32,23 @@ export function clientErrorHandler(logger: Logger, metrics: WebMetrics) {
       return;
     }
 
+    // Only a connection that has had no answer yet can take one, as Node decides too.
+    if ((socket as Socket).bytesWritten > 0) {
+      logger.warn(
+        { errorCode: error.code ?? 'unknown', reason: error.message },
+        'connection closed: unparsable request after an answered one',
+      );
+      socket.destroy();
+      return;
+    }
+
     const status = STATUS_BY_CODE[error.code ?? ''] ?? 400;
     logger.warn(
       { status, errorCode: error.code ?? 'unknown', reason: error.message },
       'request rejected before routing',
     );
     metrics.request('other', status, 0);
-    // Only a connection that has had no answer yet can take one, as Node decides too.
-    if ((socket as Socket).bytesWritten === 0) {
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
-    }
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
     socket.destroy();
   };
 }

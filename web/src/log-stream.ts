@@ -34,6 +34,7 @@ export class LogStream {
   readonly boom: SonicBoom;
   /** The error code while writes fail; undefined while they succeed. */
   private failing: string | undefined;
+  /** Lines dropped since the destination last took any. */
   private dropped = 0;
   /** A reopen asked for and not yet done: its success is logged when the file is open. */
   private reopening = false;
@@ -84,9 +85,10 @@ export class LogStream {
       this.failing = reason;
       logger.warn({ ...this.fields, reason }, 'cannot write log lines to this destination');
     });
-    this.boom.on('drop', () => {
-      this.dropped += 1;
-      if (this.dropped > 1) return;
+    this.boom.on('drop', (text: string) => {
+      const first = this.dropped === 0;
+      this.dropped += countLines(text);
+      if (!first) return;
       logger.warn(
         { ...this.fields, pendingBytes: MAX_PENDING_BYTES },
         'dropping log lines: this destination takes none and its buffer is full',
@@ -96,15 +98,15 @@ export class LogStream {
       if (this.failing === undefined && this.dropped === 0) return;
 
       logger.info(
-        { ...this.fields, droppedWrites: this.dropped },
+        { ...this.fields, droppedLines: this.dropped },
         'log lines are written to this destination again',
       );
       this.failing = undefined;
       this.dropped = 0;
     };
+    // Only bytes written show a recovery: an open file (after a reopen) may still refuse them.
     this.boom.on('write', recovered);
     this.boom.on('ready', () => {
-      recovered();
       if (!this.reopening) return;
       this.reopening = false;
       logger.info({ file: this.path }, 'reopened LOG_FILE');
@@ -141,7 +143,11 @@ export class LogStream {
     }
   }
 
-  /** Writes out what is pending and closes, giving up after CLOSE_WAIT_MS. */
+  /**
+   * Writes out what is pending and closes, giving up after CLOSE_WAIT_MS.
+   * Known shortcoming: on a blocking stdout pipe whose reader stopped reading, a write
+   * stays blocked in libuv's thread pool, and Node does not exit before it returns.
+   */
   async close(): Promise<void> {
     // A close error has nowhere to be logged; the timer bounds the wait either way.
     const closed = once(this.boom, 'close').catch(() => undefined);
@@ -149,4 +155,10 @@ export class LogStream {
     const timer = new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref());
     await Promise.race([closed, timer]);
   }
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
+  return lines;
 }

@@ -81,6 +81,28 @@ describe('web facing bad or heavy HTTP input', () => {
     expect(metrics).toMatch(/^web_http_requests_total\{route="other",status="400"\} [1-9]/m);
   });
 
+  it('should not count a 400 it never sent for garbage after an answered request', async () => {
+    const before = rejectedLines().length;
+    const counted = async () =>
+      /^web_http_requests_total\{route="other",status="400"\} (\d+)/m.exec(
+        await web.services.metrics.registry.metrics(),
+      )?.[1];
+    const countBefore = await counted();
+
+    const reply = await rawExchange(
+      server.port,
+      'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGARBAGE\r\n\r\n',
+    );
+
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    expect(reply).not.toContain('400 Bad Request');
+    expect(rejectedLines().slice(before)).toEqual([]);
+    expect(web.logs.lines().map((line) => line.msg)).toContain(
+      'connection closed: unparsable request after an answered one',
+    );
+    expect(await counted()).toBe(countBefore);
+  });
+
   it.each(['resets', 'closes'])(
     'should close quietly a connection the client %s half-way through a request',
     async (how) => {

@@ -59,6 +59,10 @@ describe('web with a log destination that takes nothing', () => {
       await waitFor('the LOG_FILE warning', () =>
         web.lines().some((line) => line.msg === 'cannot write log lines to this destination'),
       );
+      // The file opens again, yet takes nothing: that is no recovery.
+      web.child.kill('SIGHUP');
+      await web.waitForLog('reopened LOG_FILE');
+      expect(await get(web.port)).toBe(GREETING);
 
       expect(await terminate(web)).toBe(0);
       const warnings = web
@@ -67,7 +71,10 @@ describe('web with a log destination that takes nothing', () => {
       expect(warnings).toEqual([
         expect.objectContaining({ destination: 'LOG_FILE', file: logFile, reason: 'ENOSPC' }),
       ]);
-      expect(web.lines().filter((line) => line.msg === 'request completed')).toHaveLength(20);
+      expect(web.lines().filter((line) => line.msg === 'request completed')).toHaveLength(21);
+      expect(web.lines().map((line) => line.msg)).not.toContain(
+        'log lines are written to this destination again',
+      );
     } finally {
       await web.kill();
     }
