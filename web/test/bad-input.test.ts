@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TestRedis } from '../../test-support/redis.js';
+import { waitFor } from '../../test-support/wait.js';
 import { rawExchange } from './support/raw-http.js';
 import {
   adminClient,
@@ -89,10 +90,15 @@ describe('web facing bad or heavy HTTP input', () => {
       )?.[1];
     const countBefore = await counted();
 
-    const reply = await rawExchange(
-      server.port,
-      'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGARBAGE\r\n\r\n',
-    );
+    // The garbage follows once the first answer has arrived, so that it was surely sent.
+    const socket = connect({ host: '127.0.0.1', port: server.port });
+    await once(socket, 'connect');
+    let reply = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (reply += chunk));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await waitFor('the first answer', () => reply.endsWith('{"status":"ok"}'));
+    socket.write('GARBAGE\r\n\r\n');
+    await once(socket, 'close');
 
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
     expect(reply).not.toContain('400 Bad Request');
