@@ -80,8 +80,16 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
     logs.reopen();
   });
 
-  const cannotListen = async (host: string, port: number, error: unknown): Promise<never> => {
-    logger.fatal({ err: error, host, port }, 'cannot listen; exiting');
+  // An address that is taken, absent from this host or not a name at all: the variables
+  // to look at, and the system's reason, rather than a stack trace.
+  const cannotListen = async (
+    variables: string,
+    host: string,
+    port: number,
+    error: unknown,
+  ): Promise<never> => {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    logger.fatal({ variables, host, port, reason }, 'cannot listen; exiting');
     metricsServer?.close();
     services.close();
     await logs.close();
@@ -92,10 +100,12 @@ async function run(config: WebConfig, logs: WebLogs): Promise<void> {
     metricsListener(services.metrics.registry),
     metricsHost,
     metricsPort,
-  ).catch((error: unknown) => cannotListen(metricsHost, metricsPort, error));
+  ).catch((error: unknown) =>
+    cannotListen('METRICS_HOST, METRICS_PORT', metricsHost, metricsPort, error),
+  );
   const onClientError = clientErrorHandler(logger, services.metrics);
   server = await listen(app, config.host, config.port, onClientError).catch((error: unknown) =>
-    cannotListen(config.host, config.port, error),
+    cannotListen('HOST, PORT', config.host, config.port, error),
   );
   logger.info(configSummary(config), 'web listening');
 }

@@ -85,7 +85,13 @@ describe('web entry point listening', () => {
       const web = await spawnWeb({ PORT: String(port), REDIS_URL: 'redis://127.0.0.1:1' });
 
       expect(await web.exited).toBe(1);
-      expect(web.lines().at(-1)).toMatchObject({ level: 'fatal', msg: 'cannot listen; exiting' });
+      expect(web.lines().at(-1)).toMatchObject({
+        level: 'fatal',
+        msg: 'cannot listen; exiting',
+        variables: 'HOST, PORT',
+        reason: 'EADDRINUSE',
+      });
+      expect(web.stdout()).not.toContain('"stack"');
     } finally {
       taken.close();
     }
