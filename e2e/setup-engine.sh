@@ -66,8 +66,8 @@ start_service() {
   say "starting podman system service on $socket_path (log $engine_dir/service.log)"
   # From /: the service outlives this checkout, and conmon fails to start containers
   # ("write child: broken pipe") once the service's working directory is deleted.
-  (cd / && CONTAINERS_CONF=$conf_path setsid podman system service --time=0 \
-    "unix://$socket_path" </dev/null >>"$engine_dir/service.log" 2>&1 &)
+  (cd / && CONTAINERS_CONF=$conf_path exec setsid podman system service --time=0 \
+    "unix://$socket_path") </dev/null >>"$engine_dir/service.log" 2>&1 &
 
   for _ in $(seq 1 50); do
     service_answers && return
