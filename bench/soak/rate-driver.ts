@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 
-import { httpGet } from '../../runner/test/support/http-get.js';
+import { httpGet } from '../../test-support/http-get.js';
 
 /** One request of the soak, kept small: the body is reduced to the index of its value. */
 export interface Outcome {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { httpGet } from './support/http-get.js';
+import { httpGet } from '../../test-support/http-get.js';
 import { runClients } from './support/load.js';
 import { sentence } from './support/sentence.js';
 import { isAlive } from './support/process-tree.js';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretDir } from '../../bench/lib/secret-dir.js';
 import { freePort } from '../src/free-port.js';
 import { EntryProcess } from './support/entry-process.js';
-import { httpGet, type Answer } from './support/http-get.js';
+import { httpGet, type Answer } from '../../test-support/http-get.js';
 import { sentence } from './support/sentence.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { httpGet, type Answer } from './support/http-get.js';
+import { httpGet, type Answer } from '../../test-support/http-get.js';
 import { sentence } from './support/sentence.js';
 import { TestPod } from './support/test-pod.js';
 import { waitFor } from '../../test-support/wait.js';

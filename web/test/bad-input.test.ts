@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { getText } from '../../test-support/http-get.js';
 import type { TestRedis } from '../../test-support/redis.js';
 import { waitFor } from '../../test-support/wait.js';
 import { rawExchange } from './support/raw-http.js';
@@ -17,19 +17,6 @@ import {
 } from './support/web-fixture.js';
 
 const GREETING = 'Hi there! The secret is foobar.\n';
-
-function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('web facing bad or heavy HTTP input', () => {
   let redis: TestRedis;
@@ -66,7 +53,7 @@ describe('web facing bad or heavy HTTP input', () => {
       expect.objectContaining({ level: 'warn', status: 431, errorCode: 'HPE_HEADER_OVERFLOW' }),
     );
     expect(web.logs.text()).not.toContain(huge);
-    expect(await get(server.port)).toEqual({ status: 200, body: GREETING });
+    expect(await getText(server.port)).toMatchObject({ status: 200, body: GREETING });
   });
 
   it('should answer a request line Node cannot parse with 400, log it and count it', async () => {
@@ -121,7 +108,7 @@ describe('web facing bad or heavy HTTP input', () => {
       else socket.end();
       await once(socket, 'close');
 
-      expect(await get(server.port)).toEqual({ status: 200, body: GREETING });
+      expect(await getText(server.port)).toMatchObject({ status: 200, body: GREETING });
       expect(rejectedLines().slice(before)).toEqual([]);
     },
   );
@@ -155,7 +142,9 @@ describe('web facing bad or heavy HTTP input', () => {
   );
 
   it('should answer every one of 1,000 concurrent connections', async () => {
-    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => get(server.port)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 1000 }, () => getText(server.port)),
+    );
 
     const answered = results.filter(
       (result) => result.status === 'fulfilled' && result.value.body === GREETING,

@@ -1,6 +1,5 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,23 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../test-support/free-port.js';
+import { getText } from '../../test-support/http-get.js';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { sleep, waitFor } from '../../test-support/wait.js';
 import { adminClient, REDIS_CONFIG, seededRedis } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
-
-function get(port: number, path = '/'): Promise<{ status: number; id: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-request-id']) }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('web entry point configuration', () => {
   it.each([
@@ -170,7 +157,7 @@ describe('web entry point logging', () => {
     const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
     try {
       await web.waitForLog('web listening');
-      const before = await get(web.port);
+      const before = await getText(web.port);
       await waitFor('the request line in the file', async () =>
         (await readFile(logFile, 'utf8')).includes(before.id),
       );
@@ -181,7 +168,7 @@ describe('web entry point logging', () => {
       await rename(logFile, `${logFile}.1`);
       web.child.kill('SIGHUP');
       await web.waitForLog('reopened LOG_FILE');
-      const after = await get(web.port);
+      const after = await getText(web.port);
       await waitFor('the request line in the new file', async () =>
         (await readFile(logFile, 'utf8').catch(() => '')).includes(after.id),
       );
@@ -203,7 +190,7 @@ describe('web entry point logging', () => {
     try {
       await web.waitForLog('web listening');
       const ids: string[] = [];
-      for (let n = 0; n < 30; n += 1) ids.push((await get(web.port)).id);
+      for (let n = 0; n < 30; n += 1) ids.push((await getText(web.port)).id);
       const last = ids.at(-1)!;
       await waitFor('the last request line on disk', async () =>
         (await readFile(logFile, 'utf8').catch(() => '')).includes(last),
@@ -247,7 +234,7 @@ describe('web entry point logging', () => {
     const web = await spawnWeb({ REDIS_URL: down.url });
     try {
       await web.waitForLog('web listening');
-      expect((await get(web.port)).status).toBe(503);
+      expect((await getText(web.port)).status).toBe(503);
       await sleep(1500);
 
       const lines = web.lines();

@@ -1,30 +1,18 @@
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, symlink } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { getText } from '../../test-support/http-get.js';
 import type { TestRedis } from '../../test-support/redis.js';
 import { waitFor } from '../../test-support/wait.js';
 import { seededRedis } from './support/web-fixture.js';
 import { spawnWeb, type WebProcess } from './support/web-process.js';
 
 const GREETING = 'Hi there! The secret is foobar.\n';
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** SIGTERM, then the exit code, or 'hung' when web has not exited within 5 s. */
 async function terminate(web: WebProcess): Promise<number | string> {
@@ -55,14 +43,14 @@ describe('web with a log destination that takes nothing', () => {
     const web = await spawnWeb({ REDIS_URL: redis.url, LOG_FILE: logFile });
     try {
       await web.waitForLog('web listening');
-      for (let n = 0; n < 20; n += 1) expect(await get(web.port)).toBe(GREETING);
+      for (let n = 0; n < 20; n += 1) expect((await getText(web.port)).body).toBe(GREETING);
       await waitFor('the LOG_FILE warning', () =>
         web.lines().some((line) => line.msg === 'cannot write log lines to this destination'),
       );
       // The file opens again, yet takes nothing: that is no recovery.
       web.child.kill('SIGHUP');
       await web.waitForLog('reopened LOG_FILE');
-      expect(await get(web.port)).toBe(GREETING);
+      expect((await getText(web.port)).body).toBe(GREETING);
 
       expect(await terminate(web)).toBe(0);
       const warnings = web
@@ -91,7 +79,7 @@ describe('web with a log destination that takes nothing', () => {
       await waitFor('web listening in LOG_FILE', async () =>
         (await readFile(logFile, 'utf8').catch(() => '')).includes('web listening'),
       );
-      expect(await get(web.port)).toBe(GREETING);
+      expect((await getText(web.port)).body).toBe(GREETING);
 
       expect(await terminate(web)).toBe(0);
       const lines = (await readFile(logFile, 'utf8')).trimEnd().split('\n');
@@ -123,7 +111,7 @@ describe('web with a log destination that takes nothing', () => {
       await mkdir(logDir);
       web.child.kill('SIGHUP');
       await web.waitForLog('reopened LOG_FILE');
-      expect(await get(web.port)).toBe(GREETING);
+      expect((await getText(web.port)).body).toBe(GREETING);
       await waitFor('a request line in the new file', async () =>
         (await readFile(logFile, 'utf8').catch(() => '')).includes('request completed'),
       );

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { getText } from '../../test-support/http-get.js';
 import type { TestRedis } from '../../test-support/redis.js';
 import type { LogLine } from './support/capture-logger.js';
 import { scrape } from './support/scrape.js';
@@ -15,19 +15,6 @@ import { adminClient, seededRedis } from './support/web-fixture.js';
 import { spawnWeb } from './support/web-process.js';
 
 const GREETING = 'Hi there! The secret is foobar.\n';
-
-function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** A keep-alive connection that has finished one request and now sits idle. */
 async function idleKeepAlive(port: number): Promise<{ socket: Socket; closed: Promise<unknown> }> {
@@ -85,7 +72,7 @@ describe('web process shutdown', () => {
       });
       try {
         await web.waitForLog('Redis connection ready');
-        expect(await get(web.port)).toEqual({ status: 200, body: GREETING });
+        expect(await getText(web.port)).toMatchObject({ status: 200, body: GREETING });
         const idle = await idleKeepAlive(web.port);
 
         // Redis sleeps, so the next GET / stays in flight while the signal arrives.
@@ -93,7 +80,7 @@ describe('web process shutdown', () => {
         const sleeping = sleeper.call('DEBUG', 'SLEEP', '1');
         await sleep(50);
         let inFlightDone = false;
-        const inFlight = get(web.port).finally(() => (inFlightDone = true));
+        const inFlight = getText(web.port).finally(() => (inFlightDone = true));
         await sleep(100);
         web.child.kill(signal);
 
@@ -103,7 +90,7 @@ describe('web process shutdown', () => {
         // Metrics stay up while requests drain, so a scrape sees the shutdown.
         expect((await scrape(web.metricsPort)).status).toBe(200);
 
-        expect(await inFlight).toEqual({ status: 200, body: GREETING });
+        expect(await inFlight).toMatchObject({ status: 200, body: GREETING });
         expect(await web.exited).toBe(0);
         expect(await refusesConnections(web.metricsPort)).toBe(true);
         await sleeping;
@@ -135,7 +122,7 @@ describe('web process shutdown', () => {
       const sleeper = adminClient(redis);
       const sleeping = sleeper.call('DEBUG', 'SLEEP', '1.5');
       await sleep(50);
-      const inFlight = get(web.port).then(
+      const inFlight = getText(web.port).then(
         () => 'answered',
         (error: NodeJS.ErrnoException) => error.code,
       );

@@ -63,3 +63,19 @@ export function httpGet(port: number, path: string, options: GetOptions = {}): P
     req.end();
   });
 }
+
+/** A GET answered, its body as text and its X-Request-Id; rejects with the error's code. */
+export async function getText(
+  port: number,
+  path = '/',
+): Promise<{ status: number; body: string; id: string }> {
+  const answer = await httpGet(port, path);
+  if (answer.error !== undefined) {
+    throw Object.assign(new Error(`GET ${path}: ${answer.error}`), { code: answer.error });
+  }
+  return {
+    status: answer.status,
+    body: answer.body.toString('utf8'),
+    id: String(answer.headers['x-request-id']),
+  };
+}
