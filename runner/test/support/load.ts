@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 
-import { httpGet, type Answer } from './http-get.js';
+import { httpGet, type Answer } from '../../../test-support/http-get.js';
 
 export interface ClientsOptions {
   port: number;
