@@ -17,8 +17,8 @@ export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): v
   let written = currentSize(path);
   // sonic-boom opens the new file asynchronously; until it is open there is no file to rename.
   let reopening = false;
+  // Any open counts from the file's size: after this rotation or after a SIGHUP reopen.
   file.on('ready', () => {
-    if (!reopening) return;
     reopening = false;
     written = currentSize(path);
   });
@@ -35,7 +35,6 @@ export function rotateBySize(file: SonicBoom, path: string, maxBytes: number): v
     }
     // sonic-boom finishes the write in flight on the old descriptor, then reopens.
     reopening = true;
-    written = 0;
     file.reopen();
   });
 }
